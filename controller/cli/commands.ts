@@ -1,0 +1,4 @@
+// Registry of paxosctl subcommands: each lives in its own module; add one line here.
+import type { Command } from "./command.js";
+
+export const COMMANDS: Command[] = [];
