@@ -59,7 +59,7 @@ export interface HeaderField {
 
 type FieldSpec = Omit<HeaderField, "offset">;
 
-const FIELD_SPECS: readonly FieldSpec[] = [
+const FIELD_SPECS = [
   { name: "version", bits: 8, doc: "protocol version, 1" },
   { name: "msgtype", bits: 8, doc: "message type (see message table)" },
   { name: "group", bits: 16, doc: "Paxos group (partition) id" },
@@ -72,7 +72,7 @@ const FIELD_SPECS: readonly FieldSpec[] = [
   { name: "seq", bits: 32, doc: "request id, part 2: proposer's sequence number" },
   { name: "aux", bits: 32, doc: "per-type extra word (see message table)" },
   { name: "value", bits: VALUE_SIZE * 8, doc: "command bytes, zero-padded to VALUE_SIZE" },
-];
+] as const satisfies readonly FieldSpec[];
 
 function layout(specs: readonly FieldSpec[]): readonly HeaderField[] {
   let offset = 0;
