@@ -1,0 +1,59 @@
+// Register read-modify-write: a running 32-bit sum of f2 per index b1, written into f1 (wraps at 2^32).
+#include <core.p4>
+#include <v1model.p4>
+
+header data_t {
+    bit<32> f1;
+    bit<32> f2;
+    bit<16> h1;
+    bit<8>  b1;
+    bit<8>  b2;
+}
+
+struct headers_t {
+    data_t data;
+}
+
+struct meta_t { }
+
+parser MyParser(packet_in packet, out headers_t hdr, inout meta_t meta,
+                inout standard_metadata_t standard_metadata) {
+    state start {
+        packet.extract(hdr.data);
+        transition accept;
+    }
+}
+
+control MyVerifyChecksum(inout headers_t hdr, inout meta_t meta) {
+    apply { }
+}
+
+control MyIngress(inout headers_t hdr, inout meta_t meta,
+                  inout standard_metadata_t standard_metadata) {
+    register<bit<32>>(16) totals;
+
+    apply {
+        bit<32> idx = (bit<32>)hdr.data.b1;
+        bit<32> cur;
+        totals.read(cur, idx);
+        cur = cur + hdr.data.f2;
+        totals.write(idx, cur);
+        hdr.data.f1 = cur;
+        standard_metadata.egress_spec = 1;
+    }
+}
+
+control MyEgress(inout headers_t hdr, inout meta_t meta,
+                 inout standard_metadata_t standard_metadata) {
+    apply { }
+}
+
+control MyComputeChecksum(inout headers_t hdr, inout meta_t meta) {
+    apply { }
+}
+
+control MyDeparser(packet_out packet, in headers_t hdr) {
+    apply { packet.emit(hdr.data); }
+}
+
+V1Switch(MyParser(), MyVerifyChecksum(), MyIngress(), MyEgress(), MyComputeChecksum(), MyDeparser()) main;

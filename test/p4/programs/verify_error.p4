@@ -1,0 +1,63 @@
+// verify() in the parser raises a program-defined error; the ingress sees it in parser_error.
+#include <core.p4>
+#include <v1model.p4>
+
+header data_t {
+    bit<32> f1;
+    bit<32> f2;
+    bit<16> h1;
+    bit<8>  b1;
+    bit<8>  b2;
+}
+
+struct headers_t {
+    data_t data;
+}
+
+struct meta_t { }
+error {
+    ZeroB1
+}
+
+
+parser MyParser(packet_in packet, out headers_t hdr, inout meta_t meta,
+                inout standard_metadata_t standard_metadata) {
+    state start {
+        packet.extract(hdr.data);
+        verify(hdr.data.b1 != 0, error.ZeroB1);
+        transition accept;
+    }
+}
+
+control MyVerifyChecksum(inout headers_t hdr, inout meta_t meta) {
+    apply { }
+}
+
+control MyIngress(inout headers_t hdr, inout meta_t meta,
+                  inout standard_metadata_t standard_metadata) {
+    apply {
+        if (standard_metadata.parser_error == error.ZeroB1) {
+            hdr.data.b2 = 0xE1;
+        } else if (standard_metadata.parser_error == error.NoError) {
+            hdr.data.b2 = 0x00;
+        } else {
+            hdr.data.b2 = 0xEE;
+        }
+        standard_metadata.egress_spec = 1;
+    }
+}
+
+control MyEgress(inout headers_t hdr, inout meta_t meta,
+                 inout standard_metadata_t standard_metadata) {
+    apply { }
+}
+
+control MyComputeChecksum(inout headers_t hdr, inout meta_t meta) {
+    apply { }
+}
+
+control MyDeparser(packet_out packet, in headers_t hdr) {
+    apply { packet.emit(hdr.data); }
+}
+
+V1Switch(MyParser(), MyVerifyChecksum(), MyIngress(), MyEgress(), MyComputeChecksum(), MyDeparser()) main;
