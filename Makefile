@@ -7,7 +7,7 @@ P4C ?= $(shell command -v p4c-bm2-ss 2>/dev/null)
 # Debian packages needed by the end-to-end tests and the real-interface ports.
 DEB_PACKAGES := iproute2 iputils-ping ethtool tcpdump libpcap-dev
 
-.PHONY: all deps npm build typecheck lint format test test-unit test-sim demo bench p4 clean
+.PHONY: all deps npm build typecheck lint format test test-unit test-sim demo bench p4 proto clean
 
 all: build
 
@@ -69,6 +69,10 @@ p4: build
 	  echo "p4: compiling with the embedded compiler"; \
 	  ./bin/paxosctl compile p4/paxos.p4 -o build/p4; \
 	fi
+
+# Regenerate src/p4runtime/gen from src/p4runtime/proto (buf + protoc-gen-es from npm; no protoc).
+proto: $(NPM_STAMP)
+	npx buf generate src/p4runtime/proto --template src/p4runtime/buf.gen.yaml
 
 clean:
 	rm -rf dist build
