@@ -1,5 +1,6 @@
 // Registry of paxosctl subcommands: each lives in its own module; add one line here.
 import type { Command } from "./command.js";
 import { decodeCommand } from "./decode.js";
+import { planCommand, validateCommand } from "./validate.js";
 
-export const COMMANDS: Command[] = [decodeCommand];
+export const COMMANDS: Command[] = [decodeCommand, validateCommand, planCommand];
