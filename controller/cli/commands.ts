@@ -1,6 +1,8 @@
 // Registry of paxosctl subcommands: each lives in its own module; add one line here.
 import type { Command } from "./command.js";
 import { decodeCommand } from "./decode.js";
+import { demoCommand } from "./demo.js";
+import { simCommand } from "./sim.js";
 import { planCommand, validateCommand } from "./validate.js";
 
-export const COMMANDS: Command[] = [decodeCommand, validateCommand, planCommand];
+export const COMMANDS: Command[] = [decodeCommand, demoCommand, simCommand, validateCommand, planCommand];

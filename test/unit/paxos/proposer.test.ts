@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { Proposer, ProposerError } from "../../../src/paxos/proposer.js";
+import { makeMessage } from "../../../src/wire/codec.js";
+import { MsgType } from "../../../src/wire/header.js";
+import { enc } from "./helpers.js";
+
+const make = () => new Proposer({ id: 7, group: 0, window: 2, timeout: 10, maxTimeout: 40 });
+const requests = (fx: { send: { msg: { msgtype: number; seq: number } }[] }) =>
+  fx.send.filter((o) => o.msg.msgtype === MsgType.REQUEST).map((o) => o.msg.seq);
+
+describe("proposer (docs §1)", () => {
+  it("numbers requests and keeps at most `window` outstanding", () => {
+    const p = make();
+    const a = p.submit(enc("a"), 0);
+    const b = p.submit(enc("b"), 0);
+    const c = p.submit(enc("c"), 0);
+    expect([a.seq, b.seq, c.seq]).toEqual([1, 2, 3]);
+    expect(requests(a.effects)).toEqual([1]);
+    expect(a.effects.send[0]!.to).toEqual({ kind: "coordinator", group: 0 });
+    expect(a.effects.send[0]!.msg).toMatchObject({ proposer: 7, seq: 1, group: 0 });
+    expect(requests(c.effects)).toEqual([]);
+    expect(p.pending).toBe(3);
+    expect(requests(p.delivered(7, 1, 5))).toEqual([3]);
+    expect(p.completed).toMatchObject([{ seq: 1, submittedAt: 0, completedAt: 5, attempts: 1 }]);
+  });
+
+  it("retransmits with exponential backoff capped at maxTimeout", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    const retries: number[] = [];
+    for (let t = 1; t <= 130; t++) if (requests(p.tick(t)).length > 0) retries.push(t);
+    // timeouts 10, 20, 40, 40 …
+    expect(retries).toEqual([10, 30, 70, 110]);
+  });
+
+  it("after a NACK_FULL retries after the base timeout without growing the backoff", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    const nack = makeMessage({ msgtype: MsgType.NACK_FULL, proposer: 7, seq: 1, aux: 3 });
+    const fx = p.handle(nack, 2);
+    expect(fx.timers).toEqual([12]);
+    expect(requests(p.tick(11))).toEqual([]);
+    expect(requests(p.tick(12))).toEqual([1]);
+    expect(requests(p.tick(22))).toEqual([1]); // backoff still at the base timeout
+  });
+
+  it("completes each request once; deliveries of others' requests are ignored", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.delivered(8, 1, 1);
+    expect(p.pending).toBe(1);
+    p.delivered(7, 1, 2);
+    p.delivered(7, 1, 3);
+    expect(p.completed).toHaveLength(1);
+    expect(p.pendingSeqs()).toEqual([]);
+    expect(requests(p.tick(100))).toEqual([]);
+  });
+
+  it("rejects bad configuration and oversized values", () => {
+    expect(() => new Proposer({ id: 0, group: 0, window: 1, timeout: 1, maxTimeout: 1 })).toThrow(
+      ProposerError,
+    );
+    expect(() => new Proposer({ id: 1, group: 0, window: 0, timeout: 1, maxTimeout: 1 })).toThrow(
+      ProposerError,
+    );
+    expect(() => new Proposer({ id: 1, group: 0, window: 1, timeout: 5, maxTimeout: 1 })).toThrow(
+      ProposerError,
+    );
+    expect(() => make().submit(new Uint8Array(65), 0)).toThrow(ProposerError);
+  });
+
+  it("ignores NACKs for other proposers and other message types", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.handle(makeMessage({ msgtype: MsgType.NACK_FULL, proposer: 8, seq: 1 }), 1);
+    p.handle(makeMessage({ msgtype: MsgType.P2B, proposer: 7, seq: 1 }), 1);
+    expect(p.counters.drops.port_filter).toBe(2);
+  });
+});
