@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.p4paxos-installed
 P4C ?= $(shell command -v p4c-bm2-ss 2>/dev/null)
-# Debian packages needed by the end-to-end tests and the real-interface ports.
-DEB_PACKAGES := iproute2 iputils-ping ethtool tcpdump libpcap-dev
+# Debian packages needed by the end-to-end tests, and the toolchain that builds the
+# AF_PACKET addon behind real-interface ports (native/afpacket).
+DEB_PACKAGES := iproute2 iputils-ping ethtool tcpdump g++ make python3
 
 .PHONY: all deps npm build typecheck lint format test test-unit test-sim demo bench p4 proto clean
 
