@@ -1,8 +1,16 @@
 // Registry of paxosctl subcommands: each lives in its own module; add one line here.
 import type { Command } from "./command.js";
+import { compileCommand } from "./compile.js";
 import { decodeCommand } from "./decode.js";
 import { demoCommand } from "./demo.js";
 import { simCommand } from "./sim.js";
 import { planCommand, validateCommand } from "./validate.js";
 
-export const COMMANDS: Command[] = [decodeCommand, demoCommand, simCommand, validateCommand, planCommand];
+export const COMMANDS: Command[] = [
+  compileCommand,
+  decodeCommand,
+  demoCommand,
+  simCommand,
+  validateCommand,
+  planCommand,
+];
