@@ -4,6 +4,7 @@ import { compileCommand } from "./compile.js";
 import { decodeCommand } from "./decode.js";
 import { demoCommand } from "./demo.js";
 import { simCommand } from "./sim.js";
+import { stfCommand } from "./stf.js";
 import { planCommand, validateCommand } from "./validate.js";
 
 export const COMMANDS: Command[] = [
@@ -11,6 +12,7 @@ export const COMMANDS: Command[] = [
   decodeCommand,
   demoCommand,
   simCommand,
+  stfCommand,
   validateCommand,
   planCommand,
 ];

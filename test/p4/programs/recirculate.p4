@@ -44,7 +44,9 @@ control MyIngress(inout headers_t hdr, inout meta_t meta,
 control MyEgress(inout headers_t hdr, inout meta_t meta,
                  inout standard_metadata_t standard_metadata) {
     apply {
-        if (standard_metadata.instance_type == 0) {
+        // simple_switch resets instance_type to NORMAL for every unicast leaving ingress, so a
+        // recirculated packet is told apart by the preserved field, not by instance_type.
+        if (meta.loops == 0) {
             hdr.data.b1 = hdr.data.b1 + 1;
             meta.loops = 0x4C;
             recirculate_preserving_field_list(1);
