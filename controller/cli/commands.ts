@@ -5,6 +5,7 @@ import { decodeCommand } from "./decode.js";
 import { demoCommand } from "./demo.js";
 import { simCommand } from "./sim.js";
 import { stfCommand } from "./stf.js";
+import { switchCommand } from "./switch.js";
 import { planCommand, validateCommand } from "./validate.js";
 
 export const COMMANDS: Command[] = [
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   demoCommand,
   simCommand,
   stfCommand,
+  switchCommand,
   validateCommand,
   planCommand,
 ];
