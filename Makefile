@@ -57,8 +57,9 @@ test-sim: $(NPM_STAMP)
 demo: build
 	./bin/paxosctl demo
 
+# Benchmarks print tables and save JSON under bench/results/ (BENCH_ARGS=--quick for a short run).
 bench: build
-	node dist/bench/run.js
+	node dist/bench/run.js $(BENCH_ARGS)
 
 # Build the Paxos data plane: real p4c-bm2-ss when on PATH (or P4C=...), else the embedded compiler.
 p4: build

@@ -60,15 +60,14 @@ export function benchmarkSwitch(sw: V1Switch, packet: Uint8Array, opts: BenchOpt
 }
 
 /**
- * Benchmarks the `packetIndex`-th `packet` line of an STF text, after applying every control
- * command of the file (table entries, multicast, mirroring) — a ready-made scenario for `make bench`.
+ * A switch configured by every control command of an STF text (table entries, multicast,
+ * mirroring), plus its `packetIndex`-th `packet` line: a ready-made scenario for benchmarks.
  */
-export function benchmarkStf(
+export function switchFromStf(
   json: Bmv2Json,
   stfText: string,
   packetIndex = 0,
-  opts: BenchOptions = {},
-): BenchResult {
+): { sw: V1Switch; packet: { port: number; data: Uint8Array } } {
   const cmds = parseStf(stfText);
   const packets = cmds.flatMap((c) => (c.kind === "packet" ? [c] : []));
   const chosen = packets[packetIndex];
@@ -80,6 +79,17 @@ export function benchmarkStf(
   );
   const r = runStf(sw, control);
   if (!r.ok) throw new Error(`STF set-up failed: ${r.failures.join("; ")}`);
+  return { sw, packet: { port: chosen.port, data: chosen.data } };
+}
+
+/** Benchmarks the `packetIndex`-th `packet` line of an STF text on a switch set up by the rest of it. */
+export function benchmarkStf(
+  json: Bmv2Json,
+  stfText: string,
+  packetIndex = 0,
+  opts: BenchOptions = {},
+): BenchResult {
+  const { sw, packet } = switchFromStf(json, stfText, packetIndex);
   opts.setup?.(sw);
-  return benchmarkSwitch(sw, chosen.data, { ...opts, port: chosen.port });
+  return benchmarkSwitch(sw, packet.data, { ...opts, port: packet.port });
 }
