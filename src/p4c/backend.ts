@@ -7,8 +7,8 @@ import { lowerExpr } from "./expr.js";
 import { Program } from "./lower.js";
 import { lowerChecksums, lowerDeparser } from "./lower-blocks.js";
 import { ControlLowering } from "./lower-control.js";
-import { TableLowering } from "./lower-table.js";
 import { lowerParser } from "./lower-parser.js";
+import { TableLowering } from "./lower-table.js";
 import { typeText } from "./printer.js";
 import { Scope, type Val } from "./scope.js";
 import { inlineFunction } from "./stmt.js";
@@ -292,8 +292,10 @@ function checkUnusedCode(ast: A.Program, builtinFiles: string[], programName: st
     if ((d.kind !== "parser" && d.kind !== "control") || used.isBuiltin(d.loc)) continue;
     if (d.typeParams.length > 0 || d.ctorParams.length > 0) continue; // checked where instantiated
     const isDeparser = d.params.some((p) => p.type.kind === "named" && p.type.name === "packet_out");
-    // main's parser, deparser and checksum blocks have no unused parts to find
-    if (used.loweredBlocks.has(d) && (d.kind === "parser" || isDeparser || callsChecksum(d.apply.stmts))) continue;
+    // main's deparser and checksum blocks have no unused parts to find (its parser may have
+    // unreachable states)
+    if (used.loweredBlocks.has(d) && d.kind === "control" && (isDeparser || callsChecksum(d.apply.stmts)))
+      continue;
     const prog = scratch();
     const scope = new Scope(prog.global);
     for (const p of d.params) {
@@ -302,12 +304,25 @@ function checkUnusedCode(ast: A.Program, builtinFiles: string[], programName: st
         scope.declare({ s: "packet", name: p.name, dir: t.name === "packet_in" ? "in" : "out", loc: p.loc });
         continue;
       }
-      const val = prog.allocate(t, { headerPrefix: `${p.name}.`, scalarPrefix: `${p.name}.` }, "", p.loc, false);
-      scope.declare({ s: "val", name: p.name, val, access: p.direction === "none" ? "in" : p.direction, loc: p.loc });
+      const val = prog.allocate(
+        t,
+        { headerPrefix: `${p.name}.`, scalarPrefix: `${p.name}.` },
+        "",
+        p.loc,
+        false,
+      );
+      scope.declare({
+        s: "val",
+        name: p.name,
+        val,
+        access: p.direction === "none" ? "in" : p.direction,
+        loc: p.loc,
+      });
     }
-    if (d.kind === "parser") lowerParser(prog, d, scope, d.name);
+    if (d.kind === "parser") lowerParser(prog, d, scope, d.name, { all: true });
     else if (isDeparser) lowerDeparser(prog, d, scope);
-    else if (callsChecksum(d.apply.stmts)) lowerChecksums(prog, d, scope, /verify/.test(JSON.stringify(d.apply.stmts)), []);
+    else if (callsChecksum(d.apply.stmts))
+      lowerChecksums(prog, d, scope, /verify/.test(JSON.stringify(d.apply.stmts)), []);
     else {
       const c = new ControlLowering(prog, d, scope, d.name);
       c.lower();
@@ -315,18 +330,28 @@ function checkUnusedCode(ast: A.Program, builtinFiles: string[], programName: st
     }
   }
   const prog = scratch();
-  const tables = new TableLowering(prog, { prog, scope: prog.global, where: "control", block: "" }, {
-    addAction: (json) => {
-      json.id = prog.actions.length;
-      prog.actions.push(json);
-      return json.id;
+  const tables = new TableLowering(
+    prog,
+    { prog, scope: prog.global, where: "control", block: "" },
+    {
+      addAction: (json) => {
+        json.id = prog.actions.length;
+        prog.actions.push(json);
+        return json.id;
+      },
+      pushTable: () => {},
     },
-    pushTable: () => {},
-  });
+  );
   for (const d of ast.decls) {
     if (d.kind !== "action" || used.isBuiltin(d.loc)) continue;
     const sym = prog.global.lookupLocal(d.name);
-    if (sym?.s === "action") tables.tableAction(sym, undefined, { prog, scope: prog.global, where: "control", block: "" }, { freshDirectional: true });
+    if (sym?.s === "action")
+      tables.tableAction(
+        sym,
+        undefined,
+        { prog, scope: prog.global, where: "control", block: "" },
+        { freshDirectional: true },
+      );
   }
 }
 

@@ -47,6 +47,8 @@ export function data(v: Val, loc: Loc): TV {
       return { type: "local", value: v.i };
     case "expr":
       return v.t.k === "bool" ? tvOp("b2d", null, v.j) : v.j;
+    case "dynfield":
+      return v.j;
     default:
       fail(loc, `a ${typeToString(v.t)} value cannot be used here`);
   }
@@ -63,6 +65,8 @@ export function boolTV(v: Val, loc: Loc): TV {
       return tvOp("d2b", null, { type: "local", value: v.i });
     case "expr":
       return v.j;
+    case "dynfield":
+      return tvOp("d2b", null, v.j);
     default:
       fail(loc, "expected a bool");
   }
@@ -82,6 +86,7 @@ export function param(v: Val, loc: Loc): TV {
     case "stack":
       return { type: "header_stack", value: v.name };
     case "expr":
+    case "dynfield":
       return paramExpr(data(v, loc));
     default:
       fail(loc, `a ${typeToString(v.t)} value cannot be passed here`);
@@ -165,7 +170,16 @@ export function lowerExpr(e: A.Expr, ctx: Ctx, want?: Type): Val {
 export function lowerLValue(e: A.Expr, ctx: Ctx, what = "assignment target"): Val {
   if (!isLValueSyntax(e)) fail(startLoc(e), `${what} must be an l-value, found '${exprText(e)}'`);
   const v = lower(e, ctx, undefined, true);
-  if (!(v.v === "field" || v.v === "header" || v.v === "stack" || v.v === "struct"))
+  if (
+    !(
+      v.v === "field" ||
+      v.v === "header" ||
+      v.v === "stack" ||
+      v.v === "struct" ||
+      v.v === "dynfield" ||
+      v.v === "dynheader"
+    )
+  )
     fail(startLoc(e), `${what} must be an l-value, found '${exprText(e)}'`);
   return v;
 }
@@ -277,6 +291,14 @@ function member(e: A.Expr & { kind: "member" }, ctx: Ctx, lvalue: boolean): Val 
     if (!f) fail(e.loc, `header ${t.name} has no field '${e.name}'`);
     return { v: "field", t: f.type, h: base.name, f: e.name };
   }
+  if (base.v === "dynheader") {
+    const t = base.t as Type & { k: "header" };
+    const off = t.fields.findIndex((x) => x.name === e.name);
+    if (off < 0) fail(e.loc, `header ${t.name} has no field '${e.name}'`);
+    // access_field takes the field's offset as a plain JSON integer
+    const j: TV = { type: "expression", value: { op: "access_field", left: base.j, right: off } };
+    return { v: "dynfield", t: t.fields[off]!.type, j };
+  }
   if (base.v === "stack") {
     const t = base.t as Type & { k: "stack" };
     switch (e.name) {
@@ -298,8 +320,17 @@ function index(e: A.Expr & { kind: "index" }, ctx: Ctx, lvalue: boolean): Val {
   const base = lower(e.expr, ctx, undefined, lvalue);
   if (base.v !== "stack") fail(e.loc, `only header stacks can be indexed, not ${typeToString(base.t)}`);
   const i = lower(e.index, ctx, undefined, false);
-  if (i.v !== "const")
-    fail(e.index.loc, "unsupported feature: header stack index that is not a compile-time constant");
+  if (i.v !== "const") {
+    if (i.t.k !== "bit" && i.t.k !== "int")
+      fail(e.index.loc, `a stack index must be bit<W> or int<W>, found ${typeToString(i.t)}`);
+    // chosen at run time: BMv2 resolves the element (and checks the bound) per packet
+    const j = tvOp(
+      "dereference_header_stack",
+      { type: "header_stack", value: base.name },
+      data(i, e.index.loc),
+    );
+    return { v: "dynheader", t: (base.t as Type & { k: "stack" }).elem, j };
+  }
   const n = Number(i.n);
   if (n < 0 || n >= base.elems.length)
     fail(e.index.loc, `index ${n} out of bounds for a stack of size ${base.elems.length}`);
@@ -399,6 +430,12 @@ function binary(e: A.Expr & { kind: "binary" }, ctx: Ctx, want?: Type): Val {
       fail(e.right.loc, `shift amount must be unsigned, found ${typeToString(b.t)}`);
     if (b.v === "const" && b.n < 0n) fail(e.right.loc, "negative shift amount");
     if (a.v === "const" && b.v === "const") {
+      // bound the work: a fixed-width value shifted past its width is all zeros (or sign bits)
+      const w = a.t.k === "bit" || a.t.k === "int" ? BigInt(a.t.w) : 4096n;
+      if (b.n > w) {
+        if (a.t.k === "intlit") fail(e.right.loc, `shift amount ${b.n} is too large`);
+        return cst(a.t, op === "<<" || a.n >= 0n ? 0n : -1n);
+      }
       const n = op === "<<" ? a.n << b.n : a.n >> b.n;
       return a.t.k === "intlit" ? { v: "const", t: INTLIT, n } : cst(a.t, n);
     }
@@ -442,7 +479,13 @@ function binary(e: A.Expr & { kind: "binary" }, ctx: Ctx, want?: Type): Val {
   if (!ARITH.has(op)) fail(e.loc, `unsupported operator '${op}'`);
   if (!(t.k === "bit" || t.k === "int" || t.k === "intlit"))
     fail(e.loc, `'${op}' needs numeric operands, found ${typeToString(t)}`);
-  if (a.v === "const" && b.v === "const") return cst(t, foldArith(op, a.n, b.n, t, e.loc));
+  if (a.v === "const" && b.v === "const") {
+    const n = foldArith(op, a.n, b.n, t, e.loc);
+    // arbitrary-precision constants stay bounded, so constant folding cannot run away
+    if (t.k === "intlit" && (n > 1n << 65536n || n < -(1n << 65536n)))
+      fail(e.loc, "integer constant is too large");
+    return cst(t, n);
+  }
   if (t.k === "intlit")
     fail(e.loc, "integer expression without a width used at run time (cast it to bit<W>)");
   const w = (t as { w: number }).w;
@@ -582,6 +625,7 @@ function callExpr(e: A.Expr & { kind: "call" }, ctx: Ctx): Val {
   if (c.kind === "member" && c.name === "isValid") {
     if (e.args.length !== 0) fail(e.loc, `isValid() takes no arguments, got ${e.args.length}`);
     const h = lower(c.expr, ctx, undefined, false);
+    if (h.v === "dynheader") return expr(BOOL, tvOp("valid", null, h.j));
     if (h.v !== "header") fail(c.loc, `isValid() needs a header, found ${typeToString(h.t)}`);
     return expr(BOOL, tvOp("d2b", null, tvField(h.name, "$valid$")));
   }

@@ -342,6 +342,8 @@ function extractTarget(e: A.Expr, ctx: Ctx): TV {
     return { type: "stack", value: base.name };
   }
   const v = lowerLValue(e, ctx, "argument of extract");
+  if (v.v === "dynheader")
+    fail(e.loc, "unsupported feature: extract into a stack element chosen at run time (use .next)");
   if (v.v !== "header") fail(e.loc, `extract needs a header, found ${typeToString(v.t)}`);
   return { type: "regular", value: v.name };
 }

@@ -63,7 +63,8 @@ export class ControlLowering {
       for (const d of decl.locals) {
         if (d.kind !== "action") continue;
         const sym = scope.lookupLocal(d.name);
-        if (sym?.s !== "action" || this.prog.actionMemo.has(this.tablesLowering.memoKey(sym, undefined))) continue;
+        if (sym?.s !== "action" || this.prog.actionMemo.has(this.tablesLowering.memoKey(sym, undefined)))
+          continue;
         this.tablesLowering.tableAction(sym, undefined, { ...this.ctx, scope }, { freshDirectional: true });
       }
     }

@@ -13,7 +13,14 @@ import { Scope } from "./scope.js";
 import { lookaheadOf, lowerStmt } from "./stmt.js";
 import { BOOL, mask, type Type, typeToString, widthOf } from "./types.js";
 
-export function lowerParser(prog: Program, decl: A.ParserDecl, scope: Scope, fq: string): ParseState[] {
+/** `all`: also lower unreachable states (to check them; the output is then not for BMv2). */
+export function lowerParser(
+  prog: Program,
+  decl: A.ParserDecl,
+  scope: Scope,
+  fq: string,
+  opts: { all?: boolean } = {},
+): ParseState[] {
   const ctx: Ctx = { prog, scope, where: "parser", block: fq };
   const init = new Emitter("parser");
   for (const d of decl.locals) {
@@ -80,7 +87,7 @@ export function lowerParser(prog: Program, decl: A.ParserDecl, scope: Scope, fq:
   const out: ParseState[] = [];
   const stateScopes = new Map<string, Scope>();
   for (const s of allStates) {
-    if (!reachable.has(s.name)) continue;
+    if (!reachable.has(s.name) && !opts.all) continue;
     const em = new Emitter("parser");
     if (s.name === "start") em.ops.push(...init.ops);
     // states split off an `if` continue the scope of the state they came from

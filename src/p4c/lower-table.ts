@@ -8,6 +8,7 @@ import {
   type MatchKeyJson,
   type TableJson,
   type TableKey,
+  type TV,
 } from "./bmv2-json.js";
 import { fail, type Loc } from "./diag.js";
 import { Emitter } from "./emitter.js";
@@ -88,17 +89,21 @@ export class TableLowering {
       let target: [string, string];
       let type: Type;
       const v = lowerExpr(k.expr, ctx);
-      if (k.expr.kind === "call" && v.v === "expr" && v.t.k === "bool") {
+      const validField = v.v === "expr" ? validityField(v.j) : undefined;
+      if (k.expr.kind === "call" && validField) {
         // isValid() keys match on the header's $valid$ field
-        const j = v.j as { value: { right: { value: [string, string] } } };
-        target = j.value.right.value;
+        target = validField;
         type = { k: "bit", w: 1 };
         if (!nameAnn) name = exprText(k.expr).replace(/\.isValid\(\)$/, ".$valid$");
       } else if (v.v === "field") {
         target = [v.h, v.f];
         type = v.t;
       } else {
-        if (!(v.v === "expr" || v.v === "const") || widthOf(v.t) === undefined || v.t.k === "intlit")
+        if (
+          !(v.v === "expr" || v.v === "const" || v.v === "dynfield") ||
+          widthOf(v.t) === undefined ||
+          v.t.k === "intlit"
+        )
           fail(
             k.expr.loc,
             `table key '${exprText(k.expr)}' must be a field, isValid() or an expression of known width`,
@@ -404,7 +409,13 @@ export class TableLowering {
       }
       if (p.direction !== "none" && opts.freshDirectional) {
         // checking an action no table uses: its directional parameters get scratch storage
-        const v = prog.allocate(t, { headerPrefix: `${d.name}.`, scalarPrefix: `${d.name}.` }, p.name, p.loc, false);
+        const v = prog.allocate(
+          t,
+          { headerPrefix: `${d.name}.`, scalarPrefix: `${d.name}.` },
+          p.name,
+          p.loc,
+          false,
+        );
         scope.declare({ s: "val", name: p.name, val: v, access: p.direction, loc: p.loc });
         return;
       }
@@ -454,4 +465,12 @@ function prefixLength(m: bigint, w: number): number | undefined {
     if (pm === m) return len;
   }
   return undefined;
+}
+
+/** `[header, "$valid$"]` if `j` is `d2b(header.$valid$)`, the lowering of `header.isValid()`. */
+function validityField(j: TV): [string, string] | undefined {
+  const o = j.value as { op?: string; right?: TV };
+  if (j.type !== "expression" || o.op !== "d2b" || o.right?.type !== "field") return undefined;
+  const f = o.right.value as [string, string];
+  return f[1] === "$valid$" ? f : undefined;
 }

@@ -12,6 +12,10 @@ export type Val =
   | { v: "runtime"; t: Type; i: number; name: string } // action parameter supplied by the control plane
   | { v: "header"; t: Type; name: string }
   | { v: "stack"; t: Type; name: string; elems: string[] }
+  // a stack element chosen at run time (`hs[i]`): `j` is a dereference_header_stack tree
+  | { v: "dynheader"; t: Type; j: TV }
+  // a field of such an element: `j` is an access_field tree (readable and assignable)
+  | { v: "dynfield"; t: Type; j: TV }
   | { v: "struct"; t: Type; fields: Map<string, Val> }
   | { v: "list"; t: Type; items: Val[] }
   | { v: "string"; t: Type; s: string };

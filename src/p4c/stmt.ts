@@ -168,6 +168,14 @@ export function lowerAssign(lhs: A.Expr, rhs: A.Expr, ctx: Ctx, em: Emitter, loc
 /** Copies a value into an l-value of the same type, field by field for structs. */
 export function assignVal(dst: Val, src: Val, em: Emitter, loc: Loc, fragment: string): void {
   switch (dst.v) {
+    case "dynfield":
+      em.assign(
+        param(dst, loc),
+        src.v === "const" && dst.t.k === "bool" ? tvHex(src.n, 1) : param(src, loc),
+        loc,
+        fragment,
+      );
+      return;
     case "field": {
       let s: TV;
       if (src.v === "expr" && src.j.type === "lookahead") s = src.j;
@@ -230,6 +238,8 @@ export function assignVal(dst: Val, src: Val, em: Emitter, loc: Loc, fragment: s
       }
       break;
   }
+  if (src.v === "dynheader" || dst.v === "dynheader")
+    fail(loc, "unsupported feature: copying a whole header stack element chosen at run time");
   fail(loc, `cannot assign a ${typeToString(src.t)} value to a ${typeToString(dst.t)}`);
 }
 
@@ -275,6 +285,8 @@ export function lowerCall(call: A.Expr & { kind: "call" }, ctx: Ctx, em: Emitter
         );
     }
     const base = lowerExpr(c.expr, ctx);
+    if (base.v === "dynheader")
+      fail(c.loc, `unsupported feature: ${c.name}() on a header stack element chosen at run time`);
     if (base.v === "header") {
       const hv = { type: "header", value: base.name };
       if (call.args.length !== 0) fail(call.loc, `${c.name}() takes no arguments, got ${call.args.length}`);

@@ -161,7 +161,7 @@ export function checkBmv2(j: Bmv2Json): string[] {
         if (off.type !== "hexstr" || !(n > k && n <= a.primitives.length))
           bad(`action ${a.name}: bad jump offset ${String(off.value)} at ${k}`);
       }
-      if (p.op === "assign" && (p.parameters[0] as TV).type !== "field")
+      if (p.op === "assign" && !isLValue(p.parameters[0] as TV))
         bad(`action ${a.name}: assign to a non-field`);
     });
     walk(a.primitives, `action ${a.name}`, a.runtime_data.length);
@@ -301,4 +301,13 @@ export function checkBmv2(j: Bmv2Json): string[] {
   for (const [, target] of j.field_aliases)
     if (fieldWidth(...target) === undefined) bad(`field alias to unknown ${target.join(".")}`);
   return problems;
+}
+
+/** A field, or an expression l-value (`access_field` on a stack element chosen at run time). */
+function isLValue(tv: TV): boolean {
+  if (tv.type === "field") return true;
+  if (tv.type !== "expression") return false;
+  const inner = tv.value as TV | { op?: string };
+  if ("type" in inner && typeof inner.type === "string") return isLValue(inner as TV);
+  return (inner as { op?: string }).op === "access_field";
 }

@@ -69,6 +69,8 @@ export function show(x: unknown): string {
       return (o.value as string[]).join(".");
     case "hexstr":
       return String(o.value);
+    case undefined:
+      return String(x);
     default:
       return `${o.type}:${JSON.stringify(o.value)}`;
   }

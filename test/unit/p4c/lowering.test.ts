@@ -94,6 +94,21 @@ describe("expressions", () => {
     });
     expect(compileError(src)).toMatch(/t.p4:\d+:\d+: error: header h_t has no field 'zz'/);
   });
+  it("checks actions that no table uses, in controls and at top level", () => {
+    expect(compileError(program("action unused() { hdr.h.a = hdr.h.nope; }\n apply { }"))).toMatch(
+      /has no field 'nope'/,
+    );
+    expect(compileError(program("apply { }", { top: "action g(inout bit<8> x) { x = y; }" }))).toMatch(
+      /unknown name 'y'/,
+    );
+    expect(
+      compileError(
+        program("Sub() s; apply { }", {
+          top: "control Sub(inout headers_t h) { action a() { h.h.a = 1w1; } apply { } }",
+        }),
+      ),
+    ).toMatch(/expected bit<8>, found bit<1>/);
+  });
   it("refuses integer expressions of unknown width at run time", () => {
     expect(compileError(program("apply { hdr.h.a = (bit<8>)(hdr.h.a == 1 ? 1 : 2); }"))).toMatch(
       /need a known width/,
@@ -222,6 +237,27 @@ describe("functions", () => {
     expect(
       compileError(program("apply { bump(hdr.h.a); }", { top: "void bump(inout bit<8> v) { bump(v); }" })),
     ).toMatch(/recursion/);
+  });
+});
+
+describe("header stacks indexed at run time", () => {
+  it("reads and writes fields through dereference_header_stack/access_field", () => {
+    const src = program(
+      `apply { if (hdr.s[meta.m].isValid()) { hdr.s[meta.m].b = hdr.s[meta.m].b + 1; hdr.h.a = hdr.s[hdr.h.d].a; } }`,
+    ).replace("struct headers_t { h_t h; }", "struct headers_t { h_t h; h_t[4] s; }");
+    const r = compile(src);
+    const el = (i: string) => `(header_stack:"s" dereference_header_stack ${i})`;
+    expect(show(r.json.pipelines[0]!.conditionals[0]!.expression)).toBe(
+      `(valid ${el("scalars.userMetadata.m")})`,
+    );
+    expect(prims(r, "I.act")).toEqual([
+      `assign (${el("scalars.userMetadata.m")} access_field 1), (((${el("scalars.userMetadata.m")} access_field 1) + 0x1) & 0xffff)`,
+      `assign h.a, (${el("h.d")} access_field 0)`,
+    ]);
+    expect(checkBmv2(r.json)).toEqual([]);
+    expect(compileError(src.replace("hdr.h.a = hdr.s[hdr.h.d].a;", "hdr.s[hdr.h.d].setInvalid();"))).toMatch(
+      /unsupported feature: setInvalid\(\) on a header stack element chosen at run time/,
+    );
   });
 });
 
@@ -417,6 +453,14 @@ describe("parsers", () => {
       }),
     );
     expect(r.json.parsers[0]!.parse_states.map((s) => s.name)).toEqual(["start"]);
+    // but they are still checked
+    expect(
+      compileError(
+        program("apply { }", {
+          parser: "state start { transition accept; } state orphan { meta.m = hdr.h.b; transition accept; }",
+        }),
+      ),
+    ).toMatch(/expected bit<8>, found bit<16>/);
   });
   it("splits a state at an if statement into select-linked states", () => {
     const r = compile(
