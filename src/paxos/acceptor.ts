@@ -6,7 +6,9 @@ import { MsgType, P1A_FLAG_FENCE } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
-import { incomingDefect } from "./validate.js";
+
+/** Message types an acceptor processes; anything else is counted as `port_filter`. */
+const ACCEPTOR_INPUTS: readonly number[] = [MsgType.P1A, MsgType.P2A, MsgType.TRIM];
 
 /** The acceptor role table entry for one group (control plane). */
 export interface AcceptorRole {
@@ -101,16 +103,7 @@ export class Acceptor {
 
   handle(msg: PaxosMessage, from: string): Effects {
     const fx = noEffects();
-    const defect = incomingDefect(msg);
-    if (defect) {
-      this.counters.drop(defect);
-      return fx;
-    }
-    this.counters.recv(msg.msgtype);
-    if (msg.msgtype !== MsgType.P1A && msg.msgtype !== MsgType.P2A && msg.msgtype !== MsgType.TRIM) {
-      this.counters.drop("port_filter");
-      return fx;
-    }
+    if (!this.counters.admit(msg, ACCEPTOR_INPUTS)) return fx;
     const role = this.roles.get(msg.group);
     if (!role) {
       this.counters.drop("no_role");

@@ -6,7 +6,9 @@ import { MsgType } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
-import { incomingDefect } from "./validate.js";
+
+/** Message types a coordinator processes; anything else is counted as `port_filter`. */
+const COORDINATOR_INPUTS: readonly number[] = [MsgType.REQUEST, MsgType.TRIM, MsgType.SYNC, MsgType.PING];
 
 export interface CoordinatorGroupState {
   /** The round from the role entry (0: no role installed for the group). */
@@ -64,18 +66,8 @@ export class Coordinator {
 
   handle(msg: PaxosMessage, from: string): Effects {
     const fx = noEffects();
-    const defect = incomingDefect(msg);
-    if (defect) {
-      this.counters.drop(defect);
-      return fx;
-    }
-    this.counters.recv(msg.msgtype);
+    if (!this.counters.admit(msg, COORDINATOR_INPUTS)) return fx;
     const round = this.roles.get(msg.group);
-    const accepted = [MsgType.REQUEST, MsgType.TRIM, MsgType.SYNC, MsgType.PING] as number[];
-    if (!accepted.includes(msg.msgtype)) {
-      this.counters.drop("port_filter");
-      return fx;
-    }
     const g = this.state(msg.group);
     switch (msg.msgtype) {
       case MsgType.REQUEST: {

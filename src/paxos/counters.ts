@@ -1,5 +1,7 @@
 // Per-role message and drop counters (docs/protocol.md §11).
 import { msgTypeName } from "../wire/codec.js";
+import type { PaxosMessage } from "../wire/message.js";
+import { incomingDefect } from "./validate.js";
 
 export const DROP_REASONS = [
   "malformed",
@@ -34,6 +36,25 @@ export class Counters {
 
   drop(reason: DropReason): void {
     this.drops[reason]++;
+  }
+
+  /**
+   * The first step of every role's `handle`: counts a malformed message as a drop, a well-formed
+   * one as received, and then one whose type is not in `types` (when given) as `port_filter`.
+   * Returns whether the role should process the message.
+   */
+  admit(msg: PaxosMessage, types?: readonly number[]): boolean {
+    const defect = incomingDefect(msg);
+    if (defect) {
+      this.drop(defect);
+      return false;
+    }
+    this.recv(msg.msgtype);
+    if (types !== undefined && !types.includes(msg.msgtype)) {
+      this.drop("port_filter");
+      return false;
+    }
+    return true;
   }
 
   /** Sum over drop reasons. */

@@ -9,7 +9,9 @@ import { type Command, commandKey, commandOf } from "./command.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
 import { LogMerger } from "./merge.js";
-import { incomingDefect } from "./validate.js";
+
+/** A learner only listens to votes; anything else is counted as `port_filter`. */
+const LEARNER_INPUTS: readonly number[] = [MsgType.P2B];
 
 export interface LearnerOptions {
   /** Learner id, reported in DELIVERED. */
@@ -106,16 +108,7 @@ export class Learner {
 
   handle(msg: PaxosMessage): Effects {
     const fx = noEffects();
-    const defect = incomingDefect(msg);
-    if (defect) {
-      this.counters.drop(defect);
-      return fx;
-    }
-    this.counters.recv(msg.msgtype);
-    if (msg.msgtype !== MsgType.P2B) {
-      this.counters.drop("port_filter");
-      return fx;
-    }
+    if (!this.counters.admit(msg, LEARNER_INPUTS)) return fx;
     const g = this.groups.get(msg.group);
     if (!g) {
       this.counters.drop("no_role");

@@ -6,7 +6,9 @@ import { MsgType, VALUE_SIZE } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
-import { incomingDefect } from "./validate.js";
+
+/** A proposer only hears flow-control NACKs from the coordinator. */
+const PROPOSER_INPUTS: readonly number[] = [MsgType.NACK_FULL];
 
 export interface ProposerOptions {
   /** Proposer id (≥ 1; 0 is reserved for no-ops). */
@@ -106,13 +108,8 @@ export class Proposer {
   /** NACK_FULL: the ring is full; back off before retrying that request. */
   handle(msg: PaxosMessage, now: number): Effects {
     const fx = noEffects();
-    const defect = incomingDefect(msg);
-    if (defect) {
-      this.counters.drop(defect);
-      return fx;
-    }
-    this.counters.recv(msg.msgtype);
-    if (msg.msgtype !== MsgType.NACK_FULL || msg.proposer !== this.id) {
+    if (!this.counters.admit(msg, PROPOSER_INPUTS)) return fx;
+    if (msg.proposer !== this.id) {
       this.counters.drop("port_filter");
       return fx;
     }

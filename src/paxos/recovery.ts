@@ -8,7 +8,6 @@ import type { PaxosMessage } from "../wire/message.js";
 import { type Command, commandOf, NOOP_COMMAND } from "./command.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
-import { incomingDefect } from "./validate.js";
 
 export interface RecoveryOptions {
   group: number;
@@ -121,12 +120,7 @@ export class RecoveryCoordinator {
 
   handle(msg: PaxosMessage): Effects {
     const fx = noEffects();
-    const defect = incomingDefect(msg);
-    if (defect) {
-      this.counters.drop(defect);
-      return fx;
-    }
-    this.counters.recv(msg.msgtype);
+    if (!this.counters.admit(msg)) return fx;
     if (msg.group !== this.group || this.beat > 0) return fx;
     const s = this.instances.get(msg.instance);
     switch (msg.msgtype) {
