@@ -1,0 +1,207 @@
+// Proposer library: the Proposer role on a UDP socket. `propose(value)` resolves when a learner
+// reports the request delivered. Learners learn where to send that report from SUBSCRIBE
+// datagrams this client sends them (on start, then every `subscribeMs`), so a proposer on an
+// ephemeral port needs no entry in any table; proposers with fixed addresses may also be listed
+// in the learners' peer tables. An application embedding its own learner (the KV replica) calls
+// `delivered()` directly instead.
+import { Proposer, type ProposerOptions } from "../../src/paxos/proposer.js";
+import { VALUE_SIZE } from "../../src/wire/header.js";
+import type { Address } from "../net/address.js";
+import { type HostMessage, HostType } from "../net/hostproto.js";
+import type { PeerTable } from "../net/peers.js";
+import { type Clock, monotonicClock, performSends, TickScheduler } from "../net/runtime.js";
+import { type EndpointStats, UdpEndpoint } from "../net/udp.js";
+
+export interface ProposerClientOptions extends ProposerOptions {
+  /** Local address (port 0: any free port). */
+  bind: Address;
+  /** Needs the group's coordinator (service address); `learners` get SUBSCRIBEs. */
+  peers: PeerTable;
+  /** Learners to subscribe to for delivery notifications (default: none, use `delivered()`). */
+  notifyFrom?: readonly Address[];
+  subscribeMs?: number;
+  clock?: Clock;
+}
+
+export interface ProposalResult {
+  proposer: number;
+  seq: number;
+  /** Where it was delivered, as reported (0 when completed through `delivered()` without it). */
+  group: number;
+  instance: number;
+  attempts: number;
+  latencyMs: number;
+  /** false: a learner reported the request id had already taken effect (a duplicate decision). */
+  applied: boolean;
+}
+
+export class ProposeTimeout extends Error {
+  override readonly name = "ProposeTimeout";
+  constructor(
+    readonly seq: number,
+    ms: number,
+  ) {
+    super(`request ${seq} not delivered within ${ms} ms (it may still be decided later)`);
+  }
+}
+
+export class ValueTooLarge extends Error {
+  override readonly name = "ValueTooLarge";
+}
+
+interface Waiter {
+  resolve: (r: ProposalResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | null;
+  submittedAt: number;
+}
+
+export class ProposerClient {
+  readonly proposer: Proposer;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly timers: TickScheduler;
+  private readonly clock: Clock;
+  private endpoint!: UdpEndpoint;
+  private subscribeTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  readonly counters = { notifications: 0, foreignNotifications: 0, timeouts: 0 };
+
+  private constructor(private readonly options: ProposerClientOptions) {
+    this.clock = options.clock ?? monotonicClock;
+    this.proposer = new Proposer(options);
+    this.timers = new TickScheduler(this.clock, () => this.perform(this.proposer.tick(this.clock())));
+  }
+
+  static async open(options: ProposerClientOptions): Promise<ProposerClient> {
+    const c = new ProposerClient(options);
+    c.endpoint = await UdpEndpoint.bind(options.bind, {
+      paxos: (msg) => c.perform(c.proposer.handle(msg, c.clock())),
+      host: (msg) => c.receiveHost(msg),
+    });
+    if (options.notifyFrom && options.notifyFrom.length > 0) {
+      c.subscribe();
+      c.subscribeTimer = setInterval(() => c.subscribe(), options.subscribeMs ?? 1000);
+    }
+    return c;
+  }
+
+  get address(): Address {
+    return this.endpoint.address;
+  }
+
+  get id(): number {
+    return this.proposer.id;
+  }
+
+  /** Requests submitted and not yet delivered. */
+  get pending(): number {
+    return this.proposer.pending;
+  }
+
+  /**
+   * Submits `value` and resolves when it is delivered. With `timeoutMs` the promise rejects with
+   * ProposeTimeout; the request keeps being retried (the role cannot take it back), so it may
+   * still take effect: callers must treat a timeout as "outcome unknown".
+   */
+  propose(value: Uint8Array, timeoutMs?: number): Promise<ProposalResult> & { seq: number } {
+    if (this.closed) throw new Error("proposer client is closed");
+    if (value.length > VALUE_SIZE)
+      throw new ValueTooLarge(`value of ${value.length} bytes exceeds ${VALUE_SIZE}`);
+    const now = this.clock();
+    const { seq, effects } = this.proposer.submit(value, now);
+    const promise = new Promise<ProposalResult>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, timer: null, submittedAt: now };
+      if (timeoutMs !== undefined) {
+        w.timer = setTimeout(() => {
+          if (this.waiters.get(seq) !== w) return;
+          this.waiters.delete(seq);
+          this.counters.timeouts++;
+          reject(new ProposeTimeout(seq, timeoutMs));
+        }, timeoutMs);
+      }
+      this.waiters.set(seq, w);
+    });
+    this.perform(effects);
+    return Object.assign(promise, { seq });
+  }
+
+  /** Request `seq` of this proposer was delivered (called by an embedded learner or on NOTIFY). */
+  delivered(
+    seq: number,
+    where: { group: number; instance: number; applied: boolean } = { group: 0, instance: 0, applied: true },
+  ): void {
+    const before = this.proposer.completed.length;
+    this.perform(this.proposer.delivered(this.proposer.id, seq, this.clock()));
+    const done = this.proposer.completed.slice(before);
+    // The role keeps completions for its own callers; this client reports them through promises.
+    this.proposer.completed.length = 0;
+    const w = this.waiters.get(seq);
+    if (!w) return;
+    this.waiters.delete(seq);
+    if (w.timer) clearTimeout(w.timer);
+    const c = done.find((x) => x.seq === seq);
+    w.resolve({
+      proposer: this.proposer.id,
+      seq,
+      group: where.group,
+      instance: where.instance,
+      attempts: c?.attempts ?? 1,
+      latencyMs: this.clock() - w.submittedAt,
+      applied: where.applied,
+    });
+  }
+
+  stats(): {
+    endpoint: EndpointStats;
+    sent: Record<string, number>;
+    pending: number;
+    notifications: number;
+    timeouts: number;
+  } {
+    return {
+      endpoint: { ...this.endpoint.stats },
+      sent: { ...this.proposer.counters.sent },
+      pending: this.proposer.pending,
+      notifications: this.counters.notifications,
+      timeouts: this.counters.timeouts,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.stop();
+    if (this.subscribeTimer) clearInterval(this.subscribeTimer);
+    for (const [seq, w] of this.waiters) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(new Error(`proposer closed before request ${seq} was delivered`));
+    }
+    this.waiters.clear();
+    await this.endpoint.close();
+  }
+
+  private subscribe(): void {
+    this.endpoint.sendHost(
+      { type: HostType.SUBSCRIBE, proposer: this.proposer.id },
+      this.options.notifyFrom ?? [],
+    );
+  }
+
+  private receiveHost(msg: HostMessage): void {
+    if (msg.type !== HostType.NOTIFY) {
+      this.endpoint.stats.unhandled++;
+      return;
+    }
+    if (msg.proposer !== this.proposer.id) {
+      this.counters.foreignNotifications++;
+      return;
+    }
+    this.counters.notifications++;
+    this.delivered(msg.seq, msg);
+  }
+
+  private perform(fx: ReturnType<Proposer["tick"]>): void {
+    if (this.closed) return;
+    performSends(fx, this.options.peers, this.endpoint, this.timers);
+  }
+}
