@@ -14,7 +14,6 @@ import type { PeerTable } from "../net/peers.js";
 import { type Clock, monotonicClock, performSends, TickScheduler } from "../net/runtime.js";
 import { type EndpointStats, UdpEndpoint } from "../net/udp.js";
 import { DedupTable } from "./dedup.js";
-import { learnDecided } from "./inject.js";
 import { type LearnerStore, type LoadReport, LearnerStore as Store } from "./store.js";
 
 /** The replicated application: a deterministic state machine over the merged log. */
@@ -234,10 +233,7 @@ export class LearnerDaemon {
     this.logged = 0;
     this.replayLimit = entries.length;
     for (const e of entries) {
-      this.handleEffects(
-        learnDecided(this.learner, this.options.acceptors, e.group, e.instance, e.command),
-        false,
-      );
+      this.handleEffects(this.learner.learnDecided(e.group, e.instance, e.command), false);
     }
     if (this.logged !== entries.length) {
       throw new Error(`replayed ${this.logged} of ${entries.length} logged entries: the log does not merge`);
@@ -273,7 +269,7 @@ export class LearnerDaemon {
         if (!this.logs.has(msg.group)) return;
         msg.entries.forEach((e, k) => {
           this.counts.injected++;
-          this.perform(learnDecided(this.learner, this.options.acceptors, msg.group, msg.first + k, e));
+          this.perform(this.learner.learnDecided(msg.group, msg.first + k, e));
         });
         // Keep pulling while this peer is known to be ahead.
         const known = this.peerPositions.get(key(from))?.get(msg.group) ?? 0;

@@ -134,12 +134,32 @@ export class Learner {
       return fx;
     }
     votes.acceptors.add(msg.acceptor);
-    if (votes.acceptors.size >= this.majority) {
-      g.decided.set(i, votes.command);
-      g.votes.delete(i);
-      this.deliverInOrder(msg.group, g, fx);
-    }
+    if (votes.acceptors.size >= this.majority) this.decide(msg.group, g, i, votes.command, fx);
     return fx;
+  }
+
+  /**
+   * Records an instance known to be decided without its votes — from this learner's own log after
+   * a restart, or from a peer learner's catch-up reply, both of which hold only decided values —
+   * and delivers, merges and reports as a quorum of 2Bs would.
+   */
+  learnDecided(group: number, instance: number, command: Command): Effects {
+    const fx = noEffects();
+    const g = this.groups.get(group);
+    if (!g) {
+      this.counters.drop("no_role");
+      return fx;
+    }
+    if (instance === 0 || instance <= g.delivered || g.decided.has(instance)) return fx;
+    g.highestSeen = Math.max(g.highestSeen, instance);
+    this.decide(group, g, instance, command, fx);
+    return fx;
+  }
+
+  private decide(group: number, g: GroupLearning, instance: number, command: Command, fx: Effects): void {
+    g.decided.set(instance, command);
+    g.votes.delete(instance);
+    this.deliverInOrder(group, g, fx);
   }
 
   tick(now: number): Effects {

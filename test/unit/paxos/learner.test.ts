@@ -39,6 +39,27 @@ describe("learner (docs §6)", () => {
     expect(dec(fx.deliveries[0]!.command.value)).toBe("new");
   });
 
+  it("takes known decisions (own log, peer catch-up) without votes, in order and once", () => {
+    const l = learner();
+    const cmd = (text: string) => ({ proposer: 9, seq: text.length, value: new TextEncoder().encode(text) });
+    // instance 2 known first: held back until 1 is decided
+    expect(l.learnDecided(0, 2, cmd("bb")).deliveries).toHaveLength(0);
+    const fx = l.learnDecided(0, 1, cmd("a"));
+    expect(fx.deliveries.map((d) => d.instance)).toEqual([1, 2]);
+    expect(dec(fx.deliveries[1]!.command.value)).toBe("bb");
+    // again, or as late 2Bs: nothing more is delivered
+    expect(l.learnDecided(0, 2, cmd("bb")).deliveries).toHaveLength(0);
+    l.handle(p2b(2, 257, 1, "bb"));
+    expect(l.handle(p2b(2, 257, 2, "bb")).deliveries).toHaveLength(0);
+    // a group this learner does not learn is refused and counted
+    expect(l.learnDecided(7, 1, cmd("x")).deliveries).toHaveLength(0);
+    expect(l.counters.drops.no_role).toBe(1);
+    // a third known decision continues the log; a quorum of 2Bs for instance 4 then follows it
+    expect(l.learnDecided(0, 3, cmd("ccc")).deliveries.map((d) => d.instance)).toEqual([3]);
+    l.handle(p2b(4, 257, 1, "d"));
+    expect(l.handle(p2b(4, 257, 2, "d")).deliveries.map((d) => d.instance)).toEqual([4]);
+  });
+
   it("with 5 acceptors needs 3", () => {
     const l = learner({ acceptors: 5 });
     l.handle(p2b(1, 257, 1));
