@@ -144,7 +144,7 @@ export function createSwitchCommand(stop: () => Promise<string> = signalled): Co
       log.info(`${sig}: shutting down`);
       await daemon.close();
       const s = daemon.device.stats;
-      const ps = daemon.devicePorts.stats;
+      const ps = daemon.runtime.stats;
       log.info(
         `frames rx=${ps.rxFrames} tx=${ps.txFrames} no-port=${ps.noPortDrops} no-pipeline=${s.noPipelineDrops} ` +
           `packet-out=${s.packetOuts} packet-in=${s.packetIns} packet-in-dropped=${s.packetInDrops}`,

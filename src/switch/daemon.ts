@@ -11,11 +11,11 @@ import {
 import { parseP4InfoText } from "../p4runtime/p4info-text.js";
 import { Device } from "./p4rt/device.js";
 import { createLogger, type Logger } from "./p4rt/log.js";
-import { DevicePorts } from "./p4rt/ports.js";
 import { P4RuntimeSwitchServer } from "./p4rt/server.js";
 import { IfacePort } from "./ports/iface.js";
-import { ImpairedPort, Impairer, type Impairments } from "./ports/impair.js";
+import type { Impairments } from "./ports/impair.js";
 import type { Port } from "./ports/port.js";
+import { SwitchRuntime } from "./ports/runtime.js";
 import { UdpTunnelPort } from "./ports/udp.js";
 
 /** One `--port N@...` flag. */
@@ -136,7 +136,8 @@ export interface SwitchDaemon {
   ports: RunningPort[];
   device: Device;
   server: P4RuntimeSwitchServer;
-  devicePorts: DevicePorts;
+  /** The ports and the device they feed (stats: frames in and out, outputs to unattached ports). */
+  runtime: SwitchRuntime<Device>;
   /** Stops the server, closes the ports and flushes the captures. */
   close(): Promise<void>;
 }
@@ -200,7 +201,9 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
     );
   }
 
-  const devicePorts = new DevicePorts(device, { pcapDir: opts.pcapDir });
+  const runtime = new SwitchRuntime(device, { pcapDir: opts.pcapDir, cpuPort: opts.cpuPort });
+  // PacketOuts and other outputs the device produces on its own leave through the same ports.
+  device.hooks.transmit = (outs) => runtime.transmit(outs);
   const opened: Port[] = [];
   const running: RunningPort[] = [];
   const server = new P4RuntimeSwitchServer({ log });
@@ -210,8 +213,7 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
       opened.push(raw);
       if (raw instanceof IfacePort) raw.onLinkError = (m) => log.warn(`port ${spec.num}: ${m}`);
       const imp = opts.impair?.get(spec.num);
-      const port = imp ? new ImpairedPort(raw, new Impairer(imp, (opts.seed ?? 1) + spec.num)) : raw;
-      devicePorts.attach(spec.num, port);
+      runtime.attach(spec.num, raw, { impair: imp, seed: (opts.seed ?? 1) + spec.num });
       running.push({
         num: spec.num,
         name: raw.name,
@@ -229,12 +231,13 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
       ports: running,
       device,
       server,
-      devicePorts,
+      runtime,
       async close() {
         if (closed) return;
         closed = true;
         await server.close();
-        await devicePorts.close();
+        device.hooks.transmit = () => {};
+        await runtime.close();
         log.info("switch stopped");
       },
     };

@@ -130,7 +130,7 @@ describe.skipIf(!avail.ok)("IfacePort: hosts in namespaces through the Paxos pip
   let h2 = "";
   let sw1 = "";
   let sw2 = "";
-  let rt: SwitchRuntime | undefined;
+  let rt: SwitchRuntime<V1Switch> | undefined;
   let p1: IfacePort;
   let p2: IfacePort;
 

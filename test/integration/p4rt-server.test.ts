@@ -41,11 +41,11 @@ import { P4RuntimeStub } from "../../src/p4runtime/grpc.js";
 import { P4InfoIndex } from "../../src/p4runtime/p4info-index.js";
 import { P4RuntimeRpcError, P4RuntimeWriteError } from "../../src/p4runtime/status.js";
 import { Device } from "../../src/switch/p4rt/device.js";
-import { DevicePorts } from "../../src/switch/p4rt/ports.js";
 import { P4RuntimeSwitchServer } from "../../src/switch/p4rt/server.js";
 import { createLink } from "../../src/switch/ports/inproc.js";
 import { readPcap } from "../../src/switch/ports/pcap.js";
 import type { Port } from "../../src/switch/ports/port.js";
+import { SwitchRuntime } from "../../src/switch/ports/runtime.js";
 
 const PROGRAM = fileURLToPath(new URL("../unit/switch/p4rt/fixtures/p4rt_switch.p4", import.meta.url));
 const DEVICE = 1n;
@@ -145,7 +145,8 @@ beforeAll(async () => {
   server = new P4RuntimeSwitchServer();
   device = new Device({ deviceId: DEVICE, cpuPort: CPU_PORT });
   server.addDevice(device);
-  const ports = new DevicePorts(device);
+  const ports = new SwitchRuntime(device, { cpuPort: CPU_PORT });
+  device.hooks.transmit = (outs) => ports.transmit(outs);
   for (const n of [1, 2, 3]) {
     const [sw, host] = createLink(`sw:${n}`, `host:${n}`);
     ports.attach(n, sw);

@@ -185,21 +185,27 @@ export class Device {
     return entities.flatMap((e) => readEntity(s, e));
   }
 
-  /** A frame arriving on data-plane port `port`; the outputs go to hooks.transmit. */
-  receive(port: number, frame: Uint8Array): void {
+  /** A frame arriving on data-plane port `port`: the outputs of the committed pipeline, if any. */
+  process(port: number, frame: Uint8Array): OutputPacket[] {
     const s = this.active;
     if (!s) {
       this.stats.noPipelineDrops += 1;
-      return;
+      return [];
     }
     try {
-      this.hooks.transmit(s.pipeline.engine.process(port, frame));
+      return s.pipeline.engine.process(port, frame);
     } catch (e) {
       // The engine drops packets with PacketError itself; anything else is an engine fault,
       // which must not take the switch down.
       this.stats.engineFaults += 1;
       this.hooks.packetError(`engine fault on port ${port}: ${(e as Error).message}`);
+      return [];
     }
+  }
+
+  /** As `process`, with the outputs going to hooks.transmit. */
+  receive(port: number, frame: Uint8Array): void {
+    this.hooks.transmit(this.process(port, frame));
   }
 
   /** Injects a PacketOut (with its packet_out header) into ingress on the CPU port. */

@@ -7,5 +7,4 @@ export { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LogLevel, silen
 export { buildPipelineMap, type PipelineMap } from "./mapping.js";
 export { packetInOf, packetOutFrame } from "./packet-io.js";
 export { buildPipeline, type Pipeline } from "./pipeline.js";
-export { DevicePorts, type PortStats } from "./ports.js";
 export { P4RUNTIME_API_VERSION, P4RuntimeSwitchServer, type SwitchServerOptions } from "./server.js";

@@ -1,9 +1,10 @@
-// Connects a V1Switch to ports: frames arriving on a port are processed, outputs are sent out of
-// the numbered ports; outputs to unknown ports are counted and dropped. Optional pcap capture
-// writes one file per port (both directions) into a directory.
+// Connects a data plane (a bare V1Switch, or a P4Runtime Device whose pipeline may change) to
+// ports: frames arriving on a port are processed, outputs are sent out of the numbered ports;
+// outputs to unknown ports are counted and dropped. Optional pcap capture writes one file per
+// port (both directions) into a directory.
 
 import { join } from "node:path";
-import type { V1Switch } from "../engine.js";
+import type { OutputPacket } from "../engine.js";
 import { ImpairedPort, Impairer, type Impairments } from "./impair.js";
 import { PcapWriter } from "./pcap.js";
 import type { Port } from "./port.js";
@@ -15,15 +16,21 @@ export interface RuntimeStats {
   noPortDrops: number;
 }
 
-export class SwitchRuntime {
+/** What a runtime feeds frames into. */
+export interface DataPlane {
+  /** Processes a frame that arrived on `port`; returns the frames to send and where. */
+  process(port: number, frame: Uint8Array): OutputPacket[];
+}
+
+export class SwitchRuntime<D extends DataPlane = DataPlane> {
   private readonly ports = new Map<number, Port>();
   private readonly pcaps = new Map<number, PcapWriter>();
   private readonly impairers = new Map<number, Impairer>();
   readonly stats: RuntimeStats = { rxFrames: 0, txFrames: 0, noPortDrops: 0 };
 
   constructor(
-    readonly sw: V1Switch,
-    private readonly opts: { pcapDir?: string; clockUs?: () => number } = {},
+    readonly sw: D,
+    private readonly opts: { pcapDir?: string; clockUs?: () => number; cpuPort?: number } = {},
   ) {}
 
   /**
@@ -33,6 +40,7 @@ export class SwitchRuntime {
    */
   attach(num: number, port: Port, opts: { impair?: Impairments; seed?: number } = {}): void {
     if (!Number.isInteger(num) || num < 0 || num > 510) throw new RangeError(`bad port number ${num}`);
+    if (num === this.opts.cpuPort) throw new RangeError(`port ${num} is the CPU port`);
     if (this.ports.has(num)) throw new Error(`port ${num} is already attached`);
     if (opts.impair) {
       const imp = new Impairer(opts.impair, opts.seed ?? num + 1);
@@ -60,12 +68,13 @@ export class SwitchRuntime {
     this.transmit(this.sw.process(num, frame));
   }
 
-  /** Packet-out from a controller (enters ingress on the CPU port). */
-  packetOut(frame: Uint8Array): void {
-    this.transmit(this.sw.packetOut(frame));
+  /** Port numbers attached, ascending. */
+  numbers(): number[] {
+    return [...this.ports.keys()].sort((a, b) => a - b);
   }
 
-  private transmit(outs: Array<{ port: number; data: Uint8Array }>): void {
+  /** Sends a data plane's outputs (also those it produces on its own, e.g. for a PacketOut). */
+  transmit(outs: readonly OutputPacket[]): void {
     for (const o of outs) {
       const p = this.ports.get(o.port);
       if (!p) {
@@ -78,8 +87,9 @@ export class SwitchRuntime {
     }
   }
 
+  /** Closes every port, then flushes the captures (so no frame is written after its file closes). */
   async close(): Promise<void> {
-    for (const w of this.pcaps.values()) w.close();
     await Promise.all([...this.ports.values()].map((p) => p.close()));
+    for (const w of this.pcaps.values()) w.close();
   }
 }

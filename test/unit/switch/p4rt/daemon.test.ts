@@ -171,7 +171,7 @@ describe("switch daemon", () => {
       h2.on("message", (m) => arrivals.push(m));
       h1.send(frame(9, 1), d.ports[0]!.localPort!, "127.0.0.1");
       await new Promise((r) => setTimeout(r, 150));
-      expect(d.devicePorts.stats).toMatchObject({ rxFrames: 1, txFrames: 1 });
+      expect(d.runtime.stats).toMatchObject({ rxFrames: 1, txFrames: 1 });
       expect(arrivals).toEqual([]);
       expect(d.ports[1]!.impaired).toBe(true);
     } finally {
