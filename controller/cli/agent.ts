@@ -1,13 +1,12 @@
 // `paxosctl agent`: runs a host's daemons (server acceptor, server coordinator with its control
 // channel, learner, KV replica) until SIGINT/SIGTERM, from a deployment file or a plan file.
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { type AgentPlan, type RunningAgent, startAgent } from "../../hosts/agent.js";
 import { type Address, parseBindAddress } from "../../hosts/net/address.js";
 import { parsePlan } from "../../hosts/plan-file.js";
 import { formatConfigError, loadDeployment } from "../config/index.js";
 import { agentPlan } from "./agent-plan.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl agent (-c FILE --host NAME | --plan FILE) [options]
 
@@ -104,36 +103,31 @@ export const agentCommand: Command = {
 
 /** The command with its stop condition as a parameter (a signal in real use; tests pass their own). */
 export async function runAgent(args: string[], io: CliIO, stop: () => Promise<string>): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string", short: "c" },
-        host: { type: "string" },
-        plan: { type: "string" },
-        data: { type: "string" },
-        bind: { type: "string" },
-        control: { type: "string" },
-        http: { type: "string" },
-        "no-service": { type: "boolean" },
-        floor: { type: "string" },
-        join: { type: "string" },
-        "stats-every": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values } = parseCommandArgs({
+    args,
+    options: {
+      config: { type: "string", short: "c" },
+      host: { type: "string" },
+      plan: { type: "string" },
+      data: { type: "string" },
+      bind: { type: "string" },
+      control: { type: "string" },
+      http: { type: "string" },
+      "no-service": { type: "boolean" },
+      floor: { type: "string" },
+      join: { type: "string" },
+      "stats-every": { type: "string" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const every = values["stats-every"];
   if (every !== undefined && !/^\d+$/.test(String(every)))
     throw new UsageError("--stats-every must be milliseconds");
   const plan = await loadPlan(values, io);
   if (!plan) return ExitCode.FAILURE;
   if (values.floor !== undefined || values.join !== undefined) {
-    const n = (flag: string): number => {
+    const n = (flag: "floor" | "join"): number => {
       const t = values[flag];
       if (t === undefined) throw new UsageError("--floor and --join go together");
       if (!/^\d+$/.test(String(t)) || Number(t) > 0xffff_ffff)

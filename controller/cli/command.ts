@@ -1,4 +1,5 @@
 // The shape every `paxosctl` subcommand has, and the exit codes they share.
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** Exit codes: scripts can tell a usage mistake from an unreachable switch from a failure. */
 export const ExitCode = {
@@ -25,3 +26,12 @@ export interface Command {
 
 /** Thrown by a command for a bad invocation; main prints it with the command's usage hint. */
 export class UsageError extends Error {}
+
+/** `node:util` parseArgs with its errors (unknown option, missing value…) reported as usage errors. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

@@ -1,11 +1,10 @@
 // `paxosctl compile`: the embedded P4_16 compiler (v1model → BMv2 JSON + P4Info).
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { bmv2JsonText, compileP4 } from "../../src/p4c/compile.js";
 import { CompileError } from "../../src/p4c/diag.js";
 import { p4infoBinary, p4infoText } from "../../src/p4c/p4info-out.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl compile FILE.p4 -o OUTDIR [-I DIR]... [-D NAME[=VALUE]]... [--json-only]
 
@@ -33,13 +32,7 @@ export const compileCommand: Command = {
   summary: "compile a P4_16 v1model program to BMv2 JSON and P4Info",
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     if (positionals.length !== 1)
       throw new UsageError(positionals.length === 0 ? "missing FILE.p4" : "exactly one FILE.p4 expected");
     if (!values.out) throw new UsageError("missing -o OUTDIR");
@@ -78,7 +71,7 @@ export const compileCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

@@ -1,7 +1,6 @@
 // `paxosctl kv`: a client for a KV replica's HTTP API (hosts/kv/http.ts).
-import { parseArgs } from "node:util";
 import { KvClient } from "../../hosts/kv/client.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl kv --replica URL (put KEY VALUE | get KEY | del KEY | cas KEY EXPECTED NEW | status)
 
@@ -38,23 +37,18 @@ export const kvCommand: Command = {
   summary: "put/get/del/cas against a replicated KV store replica",
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          replica: { type: "string" },
-          timeout: { type: "string" },
-          local: { type: "boolean" },
-          absent: { type: "boolean" },
-          json: { type: "boolean" },
-        },
-        strict: true,
-        allowPositionals: true,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs({
+      args,
+      options: {
+        replica: { type: "string" },
+        timeout: { type: "string" },
+        local: { type: "boolean" },
+        absent: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (typeof v.replica !== "string") throw new UsageError("--replica URL is required");
     try {

@@ -1,12 +1,11 @@
 // `paxosctl propose`: submits values to a group's service address and waits until a learner
 // reports each delivered (learners learn this client's address from its SUBSCRIBE datagrams).
-import { parseArgs } from "node:util";
 import { randomClientProposerId } from "../../hosts/kv/session.js";
 import { type Address, parseAddress, parseBindAddress } from "../../hosts/net/address.js";
 import { PeerTable } from "../../hosts/net/peers.js";
 import { ProposerClient, ProposeTimeout } from "../../hosts/proposer/client.js";
 import { PAXOS_UDP_PORT, VALUE_SIZE } from "../../src/wire/header.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl propose --service IP[:PORT] --learner IP:PORT [options] VALUE...
 
@@ -69,28 +68,23 @@ export const proposeCommand: Command = {
   summary: "submit values to a Paxos group and wait until they are delivered",
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          service: { type: "string" },
-          learner: { type: "string", multiple: true },
-          group: { type: "string" },
-          id: { type: "string" },
-          window: { type: "string" },
-          retry: { type: "string" },
-          timeout: { type: "string" },
-          bind: { type: "string" },
-          hex: { type: "boolean" },
-          json: { type: "boolean" },
-        },
-        strict: true,
-        allowPositionals: true,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs({
+      args,
+      options: {
+        service: { type: "string" },
+        learner: { type: "string", multiple: true },
+        group: { type: "string" },
+        id: { type: "string" },
+        window: { type: "string" },
+        retry: { type: "string" },
+        timeout: { type: "string" },
+        bind: { type: "string" },
+        hex: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
     const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
     if (typeof v.service !== "string") throw new UsageError("--service is required");
     const learners = (v.learner as string[] | undefined) ?? [];

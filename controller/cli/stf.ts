@@ -1,13 +1,11 @@
 // `paxosctl stf`: runs a p4c-style STF test against the embedded switch.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { compileP4 } from "../../src/p4c/compile.js";
 import { LoadError } from "../../src/switch/errors.js";
 import type { Bmv2Json } from "../../src/switch/json.js";
 import { formatStfResult, runStfFiles } from "../../src/switch/stf/file.js";
 import { StfParseError } from "../../src/switch/stf/parse.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl stf FILE.stf (--json PROGRAM.json | --p4 PROGRAM.p4) [--seed N]
 
@@ -30,38 +28,12 @@ Examples:
   paxosctl stf test/p4/programs/basic.stf --json build/basic.json
   paxosctl stf test/p4/programs/basic.stf --p4 test/p4/programs/basic.p4`;
 
-/** Compiles P4 through the `compile` subcommand, so this module needs no compiler internals. */
-async function compileP4(file: string): Promise<Bmv2Json> {
-  const { COMMANDS } = await import("./commands.js");
-  const compile = COMMANDS.find((c) => c.name === "compile");
-  if (!compile) throw new Error("this build has no embedded compiler ('paxosctl compile'); use --json");
-  const dir = mkdtempSync(join(tmpdir(), "paxosctl-stf-"));
-  try {
-    const errs: string[] = [];
-    const code = await compile.run([file, "-o", dir], { out: () => {}, err: (t) => errs.push(t) });
-    if (code !== ExitCode.OK) throw new Error(`compiling ${file} failed:\n${errs.join("\n")}`);
-    for (const f of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
-      const j = JSON.parse(readFileSync(join(dir, f), "utf8")) as Bmv2Json;
-      if (Array.isArray(j.header_types)) return j;
-    }
-    throw new Error(`the compiler wrote no BMv2 JSON for ${file}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export const stfCommand: Command = {
   name: "stf",
   summary: "run an STF packet test against the embedded switch",
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     if (positionals.length !== 1) throw new UsageError("expected exactly one STF file");
     if ((values.json === undefined) === (values.p4 === undefined))
       throw new UsageError("give exactly one of --json or --p4");
@@ -73,7 +45,7 @@ export const stfCommand: Command = {
       json =
         values.json !== undefined
           ? (JSON.parse(readFileSync(values.json, "utf8")) as Bmv2Json)
-          : await compileP4(values.p4!);
+          : (compileP4({ file: values.p4! }).json as unknown as Bmv2Json);
     } catch (e) {
       io.err(`paxosctl stf: ${(e as Error).message}`);
       return ExitCode.FAILURE;
@@ -97,7 +69,7 @@ export const stfCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

@@ -2,7 +2,6 @@
 // simple_switch_grpc. Starts without a pipeline unless --json is given, prints one ready line,
 // and shuts down cleanly on SIGTERM/SIGINT.
 import { mkdirSync } from "node:fs";
-import { parseArgs } from "node:util";
 import {
   describePort,
   type PortSpec,
@@ -14,7 +13,7 @@ import {
 } from "../../src/switch/daemon.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "../../src/switch/p4rt/log.js";
 import type { Impairments } from "../../src/switch/ports/impair.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
 const HELP = `Usage: paxosctl switch --grpc ADDR --port N@udp:LOCALPORT:PEERHOST:PEERPORT ... [options]
 
@@ -90,12 +89,7 @@ export function createSwitchCommand(stop: () => Promise<string> = signalled): Co
     summary: "run the embedded software switch with a P4Runtime server",
     help: HELP,
     async run(args: string[], io: CliIO): Promise<number> {
-      let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
-      try {
-        ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }));
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
+      const { values } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
       const level = values["log-level"] ?? "info";
       if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
       if (values.p4info && !values.json) throw new UsageError("--p4info needs --json");
