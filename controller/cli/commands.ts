@@ -2,8 +2,16 @@
 import type { Command } from "./command.js";
 import { agentCommand } from "./agent.js";
 import { compileCommand } from "./compile.js";
+import { countersCommand } from "./counters.js";
+import { failoverCommand } from "./failover.js";
+import { registersCommand } from "./registers.js";
+import { statusCommand } from "./status.js";
+import { tablesCommand } from "./tables.js";
+import { trimCommand } from "./trim.js";
+import { upCommand } from "./up.js";
+import { watchCommand } from "./watch.js";
 import { decodeCommand } from "./decode.js";
-import { demoCommand } from "./demo.js";
+import { demoCommand } from "./demo-sim.js";
 import { kvCommand } from "./kv.js";
 import { proposeCommand } from "./propose.js";
 import { simCommand } from "./sim.js";
@@ -23,4 +31,12 @@ export const COMMANDS: Command[] = [
   switchCommand,
   validateCommand,
   planCommand,
+  upCommand,
+  statusCommand,
+  watchCommand,
+  failoverCommand,
+  trimCommand,
+  tablesCommand,
+  countersCommand,
+  registersCommand,
 ];

@@ -1,0 +1,822 @@
+// The controller (protocol §7–§9, docs/operator-guide.md): makes every switch hold what the
+// deployment and the controller state say (reconciliation over P4Runtime), starts consensus
+// (Phase 1 of the first round through the data plane), watches the coordinator switches with
+// PING/PONG, fails over to the server coordinator and back, fences acceptors that lost their
+// state, and trims from the learners' DELIVERED reports. State changes are persisted before
+// they are acted on; src/paxos/sim/controller.ts is the simulated model of the same procedures.
+import { createSocket, type Socket } from "node:dgram";
+import { epochFloor, roundEpoch } from "../../src/paxos/round.js";
+import { decodePaxos } from "../../src/wire/codec.js";
+import { MSG_TYPE_NAMES, MsgType } from "../../src/wire/header.js";
+import type { PaxosMessage } from "../../src/wire/message.js";
+import type { Deployment, HostConfig, SwitchConfig } from "../config/types.js";
+import {
+  computeDesiredState,
+  coordinatorSwitchOf,
+  makeRound,
+  serverCoordinatorsOf,
+} from "../desired/compute.js";
+import { diffDesired, isEmptyDiff } from "../desired/diff.js";
+import type { GroupState, SwitchDesired } from "../desired/types.js";
+import { type ControlSource, DEFAULT_SOURCE } from "./packets.js";
+import type { Pipeline } from "./pipeline.js";
+import { type AcceptorChannel, ControllerRecovery, RecoveryPreempted } from "./recovery.js";
+import { ServerControl } from "./server-control.js";
+import { loadState, type PersistentState, saveState } from "./state-file.js";
+import { SwitchLink, type UpdateFailure } from "./switch-link.js";
+
+export interface ControllerOptions {
+  deployment: Deployment;
+  pipeline: Pipeline;
+  /** Path of the state file (the deployment's paxos.stateFile, resolved). */
+  stateFile: string;
+  /** Progress and events, one line each. */
+  log?: (line: string) => void;
+  electionId?: number;
+  /** Control channel ("host:port") per server-coordinator host name; default 127.0.0.1:34960. */
+  serverControl?: Record<string, string>;
+  /** Where DELIVERED reports arrive (UDP); none: no trimming from reports. */
+  agentBind?: { host: string; port: number };
+  /** Switches must answer the first arbitration within this. */
+  connectTimeoutMs?: number;
+  /** Reconcile every switch this often in daemon mode (drift repair). */
+  watchMs?: number;
+  /** Hand a group back to its switch this long after the switch returned (null: never by itself). */
+  failbackAfterMs?: number | null;
+}
+
+export interface ReconcileReport {
+  switch: string;
+  pushedPipeline: boolean;
+  written: number;
+  failures: UpdateFailure[];
+}
+
+export interface GroupRuntime {
+  /** Last PONG from the coordinator switch (ms). */
+  lastPong: number;
+  lastPongRound: number;
+  lastPongNext: number;
+  lastPongTrim: number;
+  nonce: number;
+  /** PINGs sent by the heartbeat since the last PONG. */
+  unanswered: number;
+  /** Nonce of the first PING after the switch started serving; older PONGs may predate the role. */
+  servingNonce: number;
+  busy: boolean;
+  /** Since when the coordinator switch has been back while the group is on the server. */
+  switchBackSince: number | null;
+  /** Listeners for PONGs (probes in progress). */
+  waiters: Set<(m: PaxosMessage) => void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isAfter = (a: number, b: number) => {
+  const age = (a - b) >>> 0;
+  return age >= 1 && age < 0x8000_0000;
+};
+
+export class Controller {
+  readonly d: Deployment;
+  readonly links = new Map<string, SwitchLink>();
+  state!: PersistentState;
+  stateExisted = false;
+  readonly groups = new Map<number, GroupRuntime>();
+  private readonly log: (line: string) => void;
+  private readonly source: ControlSource;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly recoveries = new Set<ControllerRecovery>();
+  private timers: NodeJS.Timeout[] = [];
+  private socket: Socket | null = null;
+  /** Switches whose stream broke since they were last reconciled. */
+  private readonly wasDown = new Set<string>();
+  private closed = false;
+  /** Counters shown by status. */
+  readonly stats = {
+    pings: 0,
+    pongs: 0,
+    delivered: 0,
+    trims: 0,
+    failovers: 0,
+    failbacks: 0,
+    fences: 0,
+    repairs: 0,
+    /** Messages for a server role whose switch was not usable (see sendToHost). */
+    unsentToHost: 0,
+  };
+
+  constructor(readonly o: ControllerOptions) {
+    this.d = o.deployment;
+    this.log = o.log ?? (() => {});
+    const agent = this.d.hosts.find((h) => h.roles["controller-agent"]);
+    this.source = agent ? { mac: agent.mac, ip: agent.ip } : DEFAULT_SOURCE;
+    for (const g of this.d.paxos.groups)
+      this.groups.set(g.id, {
+        lastPong: 0,
+        lastPongRound: 0,
+        lastPongNext: 0,
+        lastPongTrim: 0,
+        nonce: 0,
+        unanswered: 0,
+        servingNonce: 0,
+        busy: false,
+        switchBackSince: null,
+        waiters: new Set(),
+      });
+  }
+
+  // --- state ---------------------------------------------------------------------------
+
+  loadState(): void {
+    const { state, existed } = loadState(this.o.stateFile, this.d);
+    this.state = state;
+    this.stateExisted = existed;
+  }
+
+  private save(): void {
+    saveState(this.o.stateFile, this.state);
+  }
+
+  group(g: number): GroupState {
+    return this.state.control.groups[g]!;
+  }
+
+  /** A round for `coordId` above every round ever handed out; persisted before it is used. */
+  newRound(coordId: number): number {
+    const r = makeRound(roundEpoch(this.state.highestRound) + 1, coordId);
+    this.state.highestRound = r;
+    this.save();
+    return r;
+  }
+
+  // --- switches ------------------------------------------------------------------------
+
+  /** Opens a session with every switch; returns the names that did not answer. */
+  async connect(): Promise<string[]> {
+    const timeout = this.o.connectTimeoutMs ?? 3000;
+    const failed: string[] = [];
+    await Promise.all(
+      this.d.switches.map(async (s) => {
+        const link = new SwitchLink(s, { electionId: this.o.electionId });
+        this.links.set(s.name, link);
+        link.on("paxos", (m) => this.onPaxos(s.name, m));
+        link.on("down", (e) => {
+          this.wasDown.add(s.name);
+          this.log(`${s.name}: stream lost (${e.message})`);
+        });
+        link.on("up", () => {
+          if (this.wasDown.has(s.name)) this.background("onSwitchBack", this.onSwitchBack(s.name));
+        });
+        try {
+          const primary = await link.connect(timeout);
+          if (!primary)
+            this.log(`${s.name}: connected but not primary (another controller has a higher election id)`);
+        } catch (e) {
+          this.wasDown.add(s.name);
+          failed.push(s.name);
+          this.log(`${s.name}: unreachable at ${s.address} (${(e as Error).message})`);
+        }
+      }),
+    );
+    return failed;
+  }
+
+  private usable(name: string): boolean {
+    const l = this.links.get(name);
+    return !!l && l.connected && l.primary && !this.wasDown.has(name);
+  }
+
+  /**
+   * Runs a procedure started from an event or a timer: its failure (a switch refusing the
+   * connection mid-reconcile, say) is logged and retried by the watch loop, never left as an
+   * unhandled rejection that would end the controller process.
+   */
+  private background(what: string, p: Promise<unknown>): void {
+    p.catch((e: unknown) => this.log(`${what}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** Serialises work on one switch (reconcile, pipeline) so two writers never race. */
+  private locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.locks.set(
+      name,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  desired(): Map<string, SwitchDesired> {
+    const down = this.d.switches.filter((s) => !this.usable(s.name)).map((s) => s.name);
+    const state = { ...this.state.control, down };
+    const out = new Map<string, SwitchDesired>();
+    for (const s of computeDesiredState(this.d, state).switches) out.set(s.switch, s);
+    return out;
+  }
+
+  /** Pipeline check, read, diff, write the difference. */
+  async reconcile(name: string): Promise<ReconcileReport> {
+    return this.locked(name, async () => {
+      const link = this.links.get(name)!;
+      const pushed = await link.ensurePipeline(this.o.pipeline);
+      if (pushed) this.log(`${name}: pipeline installed (cookie ${this.o.pipeline.cookie.toString(16)})`);
+      // Computed under the lock, from the state as it is now: a procedure may have moved on
+      // while this call waited, and a stale desired state must never be written.
+      const want = this.desired().get(name);
+      if (!want) return { switch: name, pushedPipeline: pushed, written: 0, failures: [] };
+      const have = await link.readContents(want.defaultActions.map((e) => e.table));
+      const diff = diffDesired(want, have);
+      if (isEmptyDiff(diff)) return { switch: name, pushedPipeline: pushed, written: 0, failures: [] };
+      const out = await link.writeDiff(diff);
+      for (const f of out.failures) this.log(`${name}: ${f.what}: ${f.code} ${f.message}`);
+      return { switch: name, pushedPipeline: pushed, ...out };
+    });
+  }
+
+  /** Reconciles every usable switch (in parallel). */
+  async reconcileAll(): Promise<ReconcileReport[]> {
+    const names = this.d.switches.map((s) => s.name).filter((n) => this.usable(n));
+    return Promise.all(names.map((n) => this.reconcile(n)));
+  }
+
+  // --- data-plane messages ---------------------------------------------------------------
+
+  private switchOf(name: string): SwitchConfig {
+    return this.d.switches.find((s) => s.name === name)!;
+  }
+
+  send(name: string, msg: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }): boolean {
+    const link = this.links.get(name);
+    return !!link && this.usable(name) && link.sendPaxos(this.source, msg);
+  }
+
+  private onPaxos(from: string, m: PaxosMessage): void {
+    for (const r of this.recoveries) r.receive(m);
+    if (m.msgtype !== MsgType.PONG) return;
+    const rt = this.groups.get(m.group);
+    const coord = coordinatorSwitchOf(this.d, m.group);
+    if (!rt || coord?.name !== from) return;
+    this.stats.pongs++;
+    rt.unanswered = 0;
+    rt.lastPong = Date.now();
+    rt.lastPongRound = m.round;
+    rt.lastPongNext = m.instance;
+    rt.lastPongTrim = m.vround;
+    this.state.knownNext[m.group] = Math.max(this.state.knownNext[m.group] ?? 1, m.instance);
+    for (const w of rt.waiters) w(m);
+    const g = this.group(m.group);
+    // A serving switch that reports another round lost its role: a reboot we did not see.
+    if (
+      !rt.busy &&
+      g.switchRole &&
+      g.requestsTo === "switch" &&
+      m.round !== g.round &&
+      isAfter(m.aux, rt.servingNonce)
+    ) {
+      this.log(`group ${m.group}: ${from} answers in round ${m.round}, not ${g.round}: it restarted`);
+      this.background("failover", this.failover(m.group, "coordinator switch lost its state"));
+    }
+  }
+
+  ping(group: number): void {
+    const coord = coordinatorSwitchOf(this.d, group);
+    const rt = this.groups.get(group)!;
+    if (!coord) return;
+    rt.nonce = (rt.nonce + 1) >>> 0;
+    this.stats.pings++;
+    this.send(coord.name, { msgtype: MsgType.PING, group, aux: rt.nonce });
+  }
+
+  /** PINGs (with `before` first, e.g. a SYNC) until a PONG satisfies `ok`; null on timeout. */
+  async probe(
+    group: number,
+    ok: (m: PaxosMessage) => boolean,
+    timeoutMs: number,
+    before?: () => void,
+  ): Promise<PaxosMessage | null> {
+    const rt = this.groups.get(group)!;
+    const deadline = Date.now() + timeoutMs;
+    const period = Math.max(20, Math.min(100, this.d.paxos.timeouts.heartbeatMs));
+    // Any PONG to a PING sent from now on reflects what `before` sent ahead of it on the same
+    // stream; it may arrive several PINGs later when the round trip is slow.
+    const first = (rt.nonce + 1) >>> 0;
+    let found: PaxosMessage | null = null;
+    const listener = (m: PaxosMessage) => {
+      if (found === null && (m.aux - first) >>> 0 < 0x8000_0000 && ok(m)) found = m;
+    };
+    rt.waiters.add(listener);
+    try {
+      while (found === null && Date.now() < deadline && !this.closed) {
+        before?.();
+        this.ping(group);
+        await sleep(period);
+      }
+    } finally {
+      rt.waiters.delete(listener);
+    }
+    return found;
+  }
+
+  // --- consensus procedures (protocol §7) --------------------------------------------------
+
+  private acceptorChannels(): AcceptorChannel[] {
+    return this.d.switches
+      .filter((s) => s.roles.acceptor && this.usable(s.name))
+      .map((s) => ({ id: s.roles.acceptor!.id, send: (m) => this.send(s.name, m) }));
+  }
+
+  /** Phase 1 (+2) in `round` over [lo, …] through the acceptor switches; raises the round when preempted. */
+  async recover(
+    group: number,
+    lo: number,
+    round: number,
+    fence: boolean,
+    phase1Only = false,
+  ): Promise<{ hi: number; round: number }> {
+    const t = this.d.paxos.timeouts;
+    let r = round;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rec = new ControllerRecovery(
+        {
+          group,
+          lo,
+          round: r,
+          fence,
+          quorum: this.d.quorum,
+          limit: this.group(group).trim + this.d.p4.ringSize,
+          retryMs: t.retryMs,
+          timeoutMs: Math.max(2000, 4 * t.failoverMs),
+          phase1Only,
+        },
+        this.acceptorChannels(),
+      );
+      this.recoveries.add(rec);
+      try {
+        const res = await rec.run();
+        this.log(
+          `group ${group}: Phase 1${fence ? " with FENCE" : ""} in round ${r} done over [${lo}, ${res.hi}]` +
+            (res.hi < lo
+              ? " (nothing voted)"
+              : phase1Only
+                ? ""
+                : ` (${res.revoted} re-proposed, ${res.noops} no-ops)`),
+        );
+        return { hi: res.hi, round: r };
+      } catch (e) {
+        if (!(e instanceof RecoveryPreempted)) throw e;
+        this.state.highestRound = Math.max(this.state.highestRound, e.roundToBeat);
+        r = this.newRound(r & 0xff);
+        this.log(`group ${group}: preempted by round ${e.roundToBeat}; retrying in round ${r}`);
+      } finally {
+        this.recoveries.delete(rec);
+      }
+    }
+    throw new Error(`group ${group}: recovery preempted five times`);
+  }
+
+  private async withGroup<T>(group: number, fn: () => Promise<T>): Promise<T | undefined> {
+    const rt = this.groups.get(group)!;
+    if (rt.busy) return undefined;
+    rt.busy = true;
+    try {
+      return await fn();
+    } finally {
+      rt.busy = false;
+    }
+  }
+
+  /**
+   * Protocol §7 step 4: serve `group` from its switch in a new round: stop REQUESTs, recover
+   * up to hi' in that round (with FENCE), SYNC the switch past hi' until a PONG shows it, install
+   * the role, wait for a PONG in the new round, route REQUESTs to the switch.
+   */
+  async handToSwitch(group: number, why: string): Promise<boolean> {
+    const coord = coordinatorSwitchOf(this.d, group);
+    if (!coord || !this.usable(coord.name)) return false;
+    const g = this.group(group);
+    const t = this.d.paxos.timeouts;
+    const wasServer = g.requestsTo === "server";
+    this.log(`group ${group}: to switch ${coord.name} (${why})`);
+    g.requestsTo = "none";
+    g.switchRole = false;
+    this.save();
+    await this.reconcileAll();
+    const server = this.serverControlOf(group);
+    if (wasServer && server) {
+      try {
+        await server.handback(group);
+        const s = await server.groups();
+        const next = s[String(group)]?.next ?? 1;
+        this.state.knownNext[group] = Math.max(this.state.knownNext[group] ?? 1, next);
+      } catch (e) {
+        this.log(
+          `group ${group}: server coordinator: ${(e as Error).message} (continuing: Phase 1 with FENCE cuts it off)`,
+        );
+      }
+    }
+    let round = this.newRound(coord.roles.coordinator!.id);
+    const lo = g.trim + 1;
+    const rec = await this.recover(group, lo, round, true);
+    round = rec.round;
+    const hi = Math.max(rec.hi, lo - 1);
+    const next = hi + 1;
+    this.state.knownNext[group] = Math.max(this.state.knownNext[group] ?? 1, next);
+    this.save();
+    const sync = () => {
+      this.send(coord.name, { msgtype: MsgType.SYNC, group, instance: next });
+      if (g.trim > 0) this.send(coord.name, { msgtype: MsgType.TRIM, group, instance: g.trim });
+    };
+    const synced = await this.probe(group, (m) => m.instance >= next, 4 * t.failoverMs, sync);
+    if (!synced) {
+      this.log(`group ${group}: ${coord.name} does not confirm next ≥ ${next}`);
+      return false;
+    }
+    g.round = round;
+    g.switchRole = true;
+    this.save();
+    await this.reconcile(coord.name);
+    const serving = await this.probe(
+      group,
+      (m) => m.round === round && m.instance >= next,
+      4 * t.failoverMs,
+      sync,
+    );
+    if (!serving) {
+      this.log(`group ${group}: ${coord.name} does not report round ${round}`);
+      return false;
+    }
+    const rt = this.groups.get(group)!;
+    rt.servingNonce = rt.nonce;
+    rt.lastPong = Date.now();
+    rt.unanswered = 0;
+    g.requestsTo = "switch";
+    this.state.started[group] = true;
+    this.save();
+    await this.reconcileAll();
+    this.log(`group ${group}: served by switch ${coord.name} in round ${round} from instance ${next}`);
+    return true;
+  }
+
+  private serverControlOf(group: number): ServerControl | null {
+    const host = this.serverHostOf(group);
+    if (!host) return null;
+    return new ServerControl(
+      this.o.serverControl?.[host.name] ?? "127.0.0.1:34960",
+      Math.max(2000, 4 * this.d.paxos.timeouts.failoverMs),
+    );
+  }
+
+  private serverHostOf(group: number): HostConfig | undefined {
+    const g = this.group(group);
+    const all = serverCoordinatorsOf(this.d, group);
+    return all.find((h) => h.name === g.serverCoordinator) ?? all[0];
+  }
+
+  /**
+   * Failover (protocol §7): stop REQUESTs and withdraw the switch's role; fence the acceptors
+   * in a server round (through the acceptor switches when they form a quorum); the server
+   * coordinator takes over in that round and REQUESTs are routed to it.
+   */
+  async failover(group: number, why: string): Promise<boolean> {
+    const res = await this.withGroup(group, async () => {
+      const g = this.group(group);
+      const host = this.serverHostOf(group);
+      this.stats.failovers++;
+      this.log(`group ${group}: failover (${why})`);
+      g.switchRole = false;
+      g.requestsTo = "none";
+      this.save();
+      await this.reconcileAll();
+      if (!host) {
+        this.log(
+          `group ${group}: no server coordinator in the deployment; REQUESTs are dropped until the switch returns`,
+        );
+        return false;
+      }
+      const id = host.roles["server-coordinator"]!.id;
+      let round = this.newRound(id);
+      const lo = g.trim + 1;
+      // Cut the old coordinator off at once, whatever the server coordinator's state. Phase 1
+      // only: the server coordinator alone proposes in this round.
+      if (this.acceptorChannels().length >= this.d.quorum) {
+        try {
+          const fenced = await this.recover(group, lo, round, true, true);
+          round = fenced.round;
+        } catch (e) {
+          this.log(`group ${group}: fencing through the acceptor switches failed: ${(e as Error).message}`);
+        }
+      }
+      const server = this.serverControlOf(group)!;
+      try {
+        const r = await server.takeover(group, round, lo);
+        this.state.knownNext[group] = Math.max(this.state.knownNext[group] ?? 1, r.hi + 1);
+      } catch (e) {
+        this.log(`group ${group}: takeover failed: ${(e as Error).message}; retrying`);
+        return false;
+      }
+      g.serverCoordinator = host.name;
+      // It refuses REQUESTs beyond its trim + R: tell it the watermark now.
+      if (g.trim > 0) this.sendToHost(host, { msgtype: MsgType.TRIM, group, instance: g.trim });
+      g.requestsTo = "server";
+      this.save();
+      await this.reconcileAll();
+      this.log(`group ${group}: served by server coordinator ${host.name} in round ${round}`);
+      return true;
+    });
+    return res ?? false;
+  }
+
+  async failback(group: number, why: string): Promise<boolean> {
+    const res = await this.withGroup(group, async () => {
+      this.stats.failbacks++;
+      return this.handToSwitch(group, why);
+    });
+    return res ?? false;
+  }
+
+  /**
+   * Protocol §9, first half: an acceptor switch lost its registers. Its role entry gets floor
+   * (above every round ever assigned) and join (W + R), persisted before the entry is written,
+   * so it never votes without them.
+   */
+  private fenceState(name: string): boolean {
+    const s = this.switchOf(name);
+    if (!s.roles.acceptor) return false;
+    const floor = epochFloor(roundEpoch(this.state.highestRound) + 1);
+    this.state.highestRound = Math.max(this.state.highestRound, floor);
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      g.acceptors[s.roles.acceptor.id] = { floor, join: g.trim + this.d.p4.ringSize };
+    }
+    this.stats.fences++;
+    this.save();
+    this.log(`${name}: acceptor ${s.roles.acceptor.id} lost its state; fenced with floor ${floor}`);
+    return true;
+  }
+
+  /** Second half: every running group moves to a round ≥ floor, so the acceptor rejoins. */
+  private async roundChange(why: string): Promise<void> {
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      if (!this.state.started[gc.id]) continue;
+      if (g.requestsTo === "server" || !g.switchRole) await this.failover(gc.id, why);
+      else await this.failback(gc.id, why);
+    }
+  }
+
+  /** A switch whose pipeline is not ours (none, or another) restarted: its registers are gone. */
+  private async amnesiac(name: string): Promise<boolean> {
+    try {
+      return (await this.links.get(name)!.pipelineCookie()) !== this.o.pipeline.cookie;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A coordinator switch that restarted has `next` back at 1: its role in the old round must not
+   * be reinstalled (protocol §3). Withdrawn in the state before anything is written; returns the
+   * groups it served, which go back to it only by the hand-back procedure.
+   */
+  private withdrawRole(name: string): number[] {
+    const groups: number[] = [];
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      if (coordinatorSwitchOf(this.d, gc.id)?.name !== name || !g.switchRole) continue;
+      g.switchRole = false;
+      if (g.requestsTo === "switch") g.requestsTo = "none";
+      groups.push(gc.id);
+    }
+    if (groups.length > 0) {
+      this.save();
+      this.log(`${name}: coordinator lost its registers; groups ${groups.join(", ")} change round`);
+    }
+    return groups;
+  }
+
+  /** A switch's stream is back: fence it if it restarted, then reconcile it. */
+  private async onSwitchBack(name: string): Promise<void> {
+    const amnesia = await this.amnesiac(name);
+    this.log(`${name}: stream back${amnesia ? " with its pipeline gone: restarted" : ""}`);
+    const withdrawn = amnesia ? this.withdrawRole(name) : [];
+    const fenced = amnesia && this.fenceState(name);
+    // Until now the switch counted as down: the watch loop could not write an unfenced role.
+    this.wasDown.delete(name);
+    try {
+      await this.reconcileAll();
+    } catch (e) {
+      this.log(`${name}: reconcile failed: ${(e as Error).message}`);
+    }
+    if (fenced) await this.roundChange(`round change after fencing ${name}`);
+    else for (const g of withdrawn) await this.failback(g, `${name} restarted`);
+  }
+
+  // --- start-up ------------------------------------------------------------------------------
+
+  /**
+   * `paxosctl up`: connect, install pipelines, reconcile, and start consensus for groups that
+   * never ran (Phase 1 of the first round through the data plane, then the hand-over to the
+   * switch). A group already serving is left alone: a restarted controller changes nothing.
+   */
+  async up(): Promise<{ unreachable: string[]; reports: ReconcileReport[] }> {
+    this.loadState();
+    const unreachable = await this.connect();
+    // Acceptor switches that restarted while no controller watched: fence before any write.
+    const fenced: string[] = [];
+    const withdrawn: number[] = [];
+    if (Object.values(this.state.started).some(Boolean))
+      for (const s of this.d.switches) {
+        if (!this.usable(s.name) || !(await this.amnesiac(s.name))) continue;
+        withdrawn.push(...this.withdrawRole(s.name));
+        if (this.fenceState(s.name)) fenced.push(s.name);
+      }
+    const reports = await this.reconcileAll();
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      if (this.state.started[gc.id]) {
+        // Restarted controller: confirm the serving switch still holds its role.
+        if (g.requestsTo === "switch") {
+          const coord = coordinatorSwitchOf(this.d, gc.id);
+          const ok = coord && this.usable(coord.name) ? await this.probe(gc.id, () => true, 1000) : null;
+          if (ok && ok.round !== g.round)
+            await this.failover(gc.id, `switch reports round ${ok.round}, not ${g.round}`);
+          else if (ok) this.groups.get(gc.id)!.lastPong = Date.now();
+        }
+        continue;
+      }
+      await this.withGroup(gc.id, () => this.handToSwitch(gc.id, "start-up: first round"));
+    }
+    if (fenced.length > 0) await this.roundChange(`round change after fencing ${fenced.join(", ")}`);
+    else for (const g of withdrawn) await this.failback(g, "its coordinator switch restarted");
+    return { unreachable, reports };
+  }
+
+  // --- daemon --------------------------------------------------------------------------------
+
+  /** Heartbeats, failure detection, fail-back, drift repair and trimming until close(). */
+  async startDaemon(): Promise<void> {
+    const t = this.d.paxos.timeouts;
+    for (const rt of this.groups.values()) {
+      rt.lastPong = Date.now();
+      rt.unanswered = 0;
+    }
+    if (this.o.agentBind) await this.openAgentSocket(this.o.agentBind);
+    this.timers.push(setInterval(() => this.heartbeat(), t.heartbeatMs));
+    this.timers.push(
+      setInterval(() => {
+        void this.watch();
+      }, this.o.watchMs ?? 1000),
+    );
+  }
+
+  private heartbeat(): void {
+    const now = Date.now();
+    const t = this.d.paxos.timeouts;
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      const rt = this.groups.get(gc.id)!;
+      const coord = coordinatorSwitchOf(this.d, gc.id);
+      if (rt.busy || !coord) continue;
+      if (g.requestsTo === "switch" && g.switchRole) {
+        // Dead = silent for failoverMs *and* that many heartbeats unanswered: a controller
+        // that was itself stalled (fewer PINGs sent) does not blame the switch.
+        const misses = Math.max(2, Math.floor(t.failoverMs / t.heartbeatMs / 2));
+        if (now - rt.lastPong > t.failoverMs && rt.unanswered >= misses) {
+          this.background(
+            "failover",
+            this.failover(
+              gc.id,
+              `no PONG from ${coord.name} for ${now - rt.lastPong} ms (${rt.unanswered} PINGs)`,
+            ),
+          );
+          continue;
+        }
+        this.ping(gc.id);
+        rt.unanswered++;
+      } else if (this.state.started[gc.id] && g.requestsTo !== "switch") {
+        if (g.requestsTo === "none" && !this.usable(coord.name)) {
+          // A failover that could not finish (server coordinator unreachable): retry.
+          if (now - rt.lastPong > 4 * t.failoverMs) {
+            rt.lastPong = now;
+            this.background("failover", this.failover(gc.id, "retrying takeover"));
+          }
+          continue;
+        }
+        if (!this.usable(coord.name)) {
+          rt.switchBackSince = null;
+          continue;
+        }
+        rt.switchBackSince ??= now;
+        const after = this.o.failbackAfterMs === undefined ? 2 * t.failoverMs : this.o.failbackAfterMs;
+        if (after !== null && now - rt.switchBackSince >= after) {
+          rt.switchBackSince = null;
+          this.background("failback", this.failback(gc.id, `${coord.name} is back`));
+        }
+      }
+    }
+    this.trim();
+  }
+
+  private watching = false;
+
+  /** Drift repair: what differs from the desired state is written back. */
+  async watch(): Promise<void> {
+    if (this.watching || this.closed) return;
+    if ([...this.groups.values()].some((rt) => rt.busy)) return;
+    this.watching = true;
+    try {
+      for (const r of await this.reconcileAll()) {
+        if (r.written > 0) {
+          this.stats.repairs += r.written;
+          this.log(`${r.switch}: repaired ${r.written} entr${r.written === 1 ? "y" : "ies"}`);
+        }
+      }
+    } catch (e) {
+      this.log(`watch: ${(e as Error).message}`);
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  // --- trimming (protocol §8) ------------------------------------------------------------------
+
+  private async openAgentSocket(bind: { host: string; port: number }): Promise<void> {
+    const s = createSocket("udp4");
+    // A TRIM to a server role that cannot be sent (no route) must not take the controller down.
+    s.on("error", (e) => this.log(`agent socket: ${e.message}`));
+    s.on("message", (buf) => {
+      const r = decodePaxos(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), 0);
+      if (r.ok && r.value.msgtype === MsgType.DELIVERED) this.onDelivered(r.value);
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.bind(bind.port, bind.host, () => resolve());
+    });
+    this.socket = s;
+  }
+
+  /**
+   * A message to a server role's udpPort: injected (PacketOut, process = 1) into the switch the
+   * host hangs off, which routes it like any datagram — no IP route from the controller host
+   * needed. Never sent to the host's deployment address from this host's own stack: where those
+   * addresses are not routed to our own hosts (the embedded demo), it would leave the machine.
+   * Without a usable switch the message is dropped and counted; TRIM is resent as it advances.
+   */
+  sendToHost(h: HostConfig, msg: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }): void {
+    const link = this.links.get(h.switch);
+    if (
+      link &&
+      this.usable(h.switch) &&
+      link.sendPaxos(this.source, msg, { mac: h.mac, ip: h.ip, udpPort: h.udpPort })
+    )
+      return;
+    this.stats.unsentToHost++;
+    this.log(`${h.name}: ${MSG_TYPE_NAMES[msg.msgtype]} not sent: its switch ${h.switch} is not usable`);
+  }
+
+  get agentAddress(): { host: string; port: number } | null {
+    if (!this.socket) return null;
+    const a = this.socket.address();
+    return { host: a.address, port: a.port };
+  }
+
+  onDelivered(m: PaxosMessage): void {
+    if (!this.groups.has(m.group)) return;
+    this.stats.delivered++;
+    this.state.delivered[m.group] ??= {};
+    const per = this.state.delivered[m.group]!;
+    per[m.acceptor] = Math.max(per[m.acceptor] ?? 0, m.instance);
+  }
+
+  /** W(g) = lowest instance delivered by every learner; TRIM to coordinators and acceptors. */
+  trim(force = false): number {
+    const learners = this.d.hosts.filter((h) => h.roles.learner).map((h) => h.roles.learner!.id);
+    let sent = 0;
+    for (const gc of this.d.paxos.groups) {
+      const g = this.group(gc.id);
+      if (learners.length === 0) continue;
+      const per = this.state.delivered[gc.id] ?? {};
+      const w = Math.min(...learners.map((id) => per[id] ?? 0));
+      if (w < g.trim || (w === g.trim && !force) || w === 0) continue;
+      g.trim = w;
+      this.save();
+      const msg = { msgtype: MsgType.TRIM, group: gc.id, instance: w } as const;
+      for (const s of this.d.switches) if (s.roles.acceptor || s.roles.coordinator) this.send(s.name, msg);
+      for (const h of this.d.hosts)
+        if (h.roles["server-acceptor"] || h.roles["server-coordinator"]) this.sendToHost(h, msg);
+      this.stats.trims++;
+      sent++;
+    }
+    return sent;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const l of this.links.values()) l.close();
+    if (this.socket) await new Promise<void>((r) => this.socket!.close(() => r()));
+    this.socket = null;
+    await sleep(0);
+  }
+}
