@@ -24,14 +24,27 @@ export class TickScheduler {
     for (const at of times) {
       // Timer resolution is ~1 ms: one timer per millisecond is enough.
       const key = Math.ceil(at);
-      if (this.pending.has(key)) continue;
-      const delay = Math.max(0, key - this.clock());
-      const timer = setTimeout(() => {
-        this.pending.delete(key);
-        if (!this.stopped) this.tick();
-      }, delay);
-      this.pending.set(key, timer);
+      if (!this.pending.has(key)) this.arm(key);
     }
+  }
+
+  private arm(key: number): void {
+    const timer = setTimeout(
+      () => {
+        if (this.stopped) return;
+        // setTimeout may fire up to ~1 ms before the monotonic deadline. A role ticked early sees
+        // "not yet", does nothing and asks for no new tick, so that deadline would be lost: wait
+        // out the remainder instead.
+        if (this.clock() < key) {
+          this.arm(key);
+          return;
+        }
+        this.pending.delete(key);
+        this.tick();
+      },
+      Math.max(0, key - this.clock()),
+    );
+    this.pending.set(key, timer);
   }
 
   stop(): void {
