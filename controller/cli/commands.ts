@@ -1,6 +1,7 @@
 // Registry of paxosctl subcommands: each lives in its own module; add one line here.
 import type { Command } from "./command.js";
 import { agentCommand } from "./agent.js";
+import { clusterCommand } from "./cluster.js";
 import { compileCommand } from "./compile.js";
 import { countersCommand } from "./counters.js";
 import { failoverCommand } from "./failover.js";
@@ -11,7 +12,7 @@ import { trimCommand } from "./trim.js";
 import { upCommand } from "./up.js";
 import { watchCommand } from "./watch.js";
 import { decodeCommand } from "./decode.js";
-import { demoCommand } from "./demo-sim.js";
+import { demoCommand } from "./demo.js";
 import { kvCommand } from "./kv.js";
 import { proposeCommand } from "./propose.js";
 import { simCommand } from "./sim.js";
@@ -20,6 +21,7 @@ import { switchCommand } from "./switch.js";
 import { planCommand, validateCommand } from "./validate.js";
 
 export const COMMANDS: Command[] = [
+  clusterCommand,
   agentCommand,
   kvCommand,
   proposeCommand,

@@ -1,4 +1,4 @@
-// `paxosctl demo`: a whole p4paxos cluster in one process — the real roles of src/paxos on a
+// `paxosctl demo --simulated`: a whole p4paxos cluster in one process — the real roles of src/paxos on a
 // seeded simulated network — with a KV workload, a switch-coordinator crash, failover to the
 // server coordinator, and fail-back. Everything printed is computed by the run.
 import { parseArgs } from "node:util";
@@ -6,9 +6,9 @@ import { isNoopCommand, type Command as PaxosCommand } from "../../src/paxos/com
 import { type RunResult, runScenario } from "../../src/paxos/sim/run.js";
 import { demoScenario } from "../../src/paxos/sim/scenarios.js";
 import { fmtTime } from "../../src/paxos/sim/world.js";
-import { type CliIO, type Command, ExitCode, UsageError } from "./command.js";
+import { type CliIO, ExitCode, UsageError } from "./command.js";
 
-const HELP = `Usage: paxosctl demo [--seed N] [--requests N] [--entries N]
+export const SIMULATED_HELP = `Usage: paxosctl demo --simulated [--seed N] [--requests N] [--entries N]
 
 Run a simulated p4paxos cluster in this process: 3 acceptors, a switch coordinator, a
 server-side (recovery) coordinator, a controller, 2 learners each with a replicated KV store,
@@ -27,8 +27,8 @@ Exit code 0 only if both learners' logs and KV stores are identical and the chec
 violation.
 
 Examples:
-  paxosctl demo
-  paxosctl demo --seed 42 --requests 200`;
+  paxosctl demo --simulated
+  paxosctl demo --simulated --seed 42 --requests 200`;
 
 function count(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
@@ -108,7 +108,8 @@ function report(r: RunResult, entries: number, io: CliIO): boolean {
   return sameLog && sameKv && r.violations.length === 0 && r.doneAt !== null;
 }
 
-async function run(args: string[], io: CliIO): Promise<number> {
+/** `paxosctl demo --simulated` with the flag already removed from `args`. */
+export async function runSimulatedDemo(args: string[], io: CliIO): Promise<number> {
   let values: { seed?: string; requests?: string; entries?: string };
   try {
     ({ values } = parseArgs({
@@ -126,10 +127,3 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const result = runScenario(demoScenario(requests), { seed });
   return report(result, entries, io) ? ExitCode.OK : ExitCode.FAILURE;
 }
-
-export const demoCommand: Command = {
-  name: "demo",
-  summary: "run a simulated p4paxos cluster with a coordinator failover and fail-back",
-  help: HELP,
-  run,
-};

@@ -52,9 +52,9 @@ describe("paxosctl sim", () => {
   });
 });
 
-describe("paxosctl demo", () => {
+describe("paxosctl demo --simulated", () => {
   it("runs a cluster through failover and fail-back; both learners agree", async () => {
-    const r = await cli("demo", "--seed", "3", "--requests", "80");
+    const r = await cli("demo", "--simulated", "--seed", "3", "--requests", "80");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/coord crashed/);
     expect(r.out).toMatch(/served by server coordinator in round \d+/);
@@ -66,11 +66,11 @@ describe("paxosctl demo", () => {
   });
 
   it("depends on the seed and validates its options", async () => {
-    const a = await cli("demo", "--seed", "1", "--requests", "30");
-    const b = await cli("demo", "--seed", "2", "--requests", "30");
+    const a = await cli("demo", "--simulated", "--seed", "1", "--requests", "30");
+    const b = await cli("demo", "--simulated", "--seed", "2", "--requests", "30");
     expect(a.out).not.toBe(b.out);
-    expect((await cli("demo", "--requests", "0")).code).toBe(2);
-    expect((await cli("demo", "--seed", "x")).code).toBe(2);
-    expect((await cli("demo", "extra")).code).toBe(2);
+    expect((await cli("demo", "--simulated", "--requests", "0")).code).toBe(2);
+    expect((await cli("demo", "--simulated", "--seed", "x")).code).toBe(2);
+    expect((await cli("demo", "--simulated", "extra")).code).toBe(2);
   });
 });
