@@ -51,9 +51,18 @@ describe("paxosctl controller commands", () => {
 
     const watch = await cli("watch", "-c", c, "--json", "--count", "2", "--interval-ms", "50");
     expect(watch.code).toBe(0);
-    const frames = watch.out.trim().split("\n").map((l) => JSON.parse(l));
+    const frames = watch.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(frames).toHaveLength(2);
-    expect(frames[1].switches.map((x: { name: string }) => x.name)).toEqual(["coord", "acc1", "acc2", "acc3", "edge"]);
+    expect(frames[1].switches.map((x: { name: string }) => x.name)).toEqual([
+      "coord",
+      "acc1",
+      "acc2",
+      "acc3",
+      "edge",
+    ]);
 
     const tables = await cli("tables", "-c", c, "edge", "--table", "MyIngress.ipv4_lpm");
     expect(tables.code).toBe(0);
