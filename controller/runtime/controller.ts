@@ -21,7 +21,7 @@ import type { GroupState, SwitchDesired } from "../desired/types.js";
 import { type ControlSource, DEFAULT_SOURCE } from "./packets.js";
 import type { Pipeline } from "./pipeline.js";
 import { type AcceptorChannel, ControllerRecovery, RecoveryPreempted } from "./recovery.js";
-import { ServerControl } from "./server-control.js";
+import { ServerControl, ServerControlError } from "./server-control.js";
 import { loadState, type PersistentState, saveState } from "./state-file.js";
 import { SwitchLink, type UpdateFailure } from "./switch-link.js";
 
@@ -139,6 +139,13 @@ export class Controller {
 
   group(g: number): GroupState {
     return this.state.control.groups[g]!;
+  }
+
+  /** Records a round seen elsewhere (a server coordinator's gap recovery), so newRound exceeds it. */
+  observeRound(round: number): void {
+    if (round <= this.state.highestRound) return;
+    this.state.highestRound = round;
+    this.save();
   }
 
   /** A round for `coordId` above every round ever handed out; persisted before it is used. */
@@ -507,12 +514,23 @@ export class Controller {
         }
       }
       const server = this.serverControlOf(group)!;
-      try {
-        const r = await server.takeover(group, round, lo);
-        this.state.knownNext[group] = Math.max(this.state.knownNext[group] ?? 1, r.hi + 1);
-      } catch (e) {
-        this.log(`group ${group}: takeover failed: ${(e as Error).message}; retrying`);
-        return false;
+      // A refusal that names the round to beat (the server coordinator used a higher one for gap
+      // recovery) is answered at once with a round above it; anything else waits for the retry timer.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await server.takeover(group, round, lo);
+          this.state.knownNext[group] = Math.max(this.state.knownNext[group] ?? 1, r.hi + 1);
+          break;
+        } catch (e) {
+          const beat = e instanceof ServerControlError ? e.roundToBeat : undefined;
+          if (beat === undefined || attempt >= 3) {
+            this.log(`group ${group}: takeover failed: ${(e as Error).message}; retrying`);
+            return false;
+          }
+          this.observeRound(beat);
+          round = this.newRound(id);
+          this.log(`group ${group}: takeover refused (round to beat ${beat}); trying round ${round}`);
+        }
       }
       g.serverCoordinator = host.name;
       // It refuses REQUESTs beyond its trim + R: tell it the watermark now.

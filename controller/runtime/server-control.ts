@@ -3,6 +3,13 @@
 
 export class ServerControlError extends Error {
   override readonly name = "ServerControlError";
+  constructor(
+    message: string,
+    /** From a 409: the round the server coordinator has seen, which a new attempt must exceed. */
+    readonly roundToBeat?: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface RecoveryReply {
@@ -45,6 +52,7 @@ export class ServerControl {
     if (!res.ok)
       throw new ServerControlError(
         `server coordinator at ${this.address}: ${path}: ${String(data.error ?? res.status)}`,
+        typeof data.roundToBeat === "number" ? data.roundToBeat : undefined,
       );
     return data;
   }
