@@ -4,11 +4,11 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.p4paxos-installed
 P4C ?= $(shell command -v p4c-bm2-ss 2>/dev/null)
-# Debian packages needed by the end-to-end tests, and the toolchain that builds the
-# AF_PACKET addon behind real-interface ports (native/afpacket).
-DEB_PACKAGES := iproute2 iputils-ping ethtool tcpdump g++ make python3
+# Debian packages needed by the end-to-end tests (Mininet; --no-install-recommends keeps Open
+# vSwitch out), and the toolchain that builds the AF_PACKET addon behind real-interface ports.
+DEB_PACKAGES := iproute2 iputils-ping ethtool tcpdump g++ make python3 mininet python3-yaml
 
-.PHONY: all deps npm build typecheck lint format test test-unit test-sim demo bench p4 proto clean
+.PHONY: all deps npm build typecheck lint format test test-unit test-sim demo bench p4 proto mininet e2e clean
 
 all: build
 
@@ -71,6 +71,15 @@ p4: build
 	  echo "p4: compiling with the embedded compiler"; \
 	  ./bin/paxosctl compile p4/paxos.p4 -o build/p4; \
 	fi
+
+# Interactive Mininet (root): classic topology, switches + agents + controller deployed, CLI.
+# Mininet runs on Debian's /usr/bin/python3; its own clean-up (mn -c) is never used.
+mininet: build
+	/usr/bin/python3 mininet/run.py $(MININET_ARGS)
+
+# End-to-end fault scenarios on Mininet (root); reports in build/e2e/; tears down even on failure.
+e2e: build
+	/usr/bin/python3 mininet/e2e.py $(E2E_ARGS)
 
 # Regenerate src/p4runtime/gen from src/p4runtime/proto (buf + protoc-gen-es from npm; no protoc).
 proto: $(NPM_STAMP)
