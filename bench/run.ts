@@ -2,9 +2,12 @@
 // Timings are reported, never asserted.
 import { parseArgs } from "node:util";
 import { describeMachine, machine, saveResult } from "./common.js";
+import { formatConsensus, runConsensusBench, stopClustersOnSignal } from "./consensus.js";
+import { formatRecovery, runRecoveryBench } from "./recovery.js";
+import { formatScaling, runScalingBench } from "./scaling.js";
 import { formatSwitchRows, runSwitchBench } from "./switch.js";
 
-const BENCHMARKS = ["switch"] as const;
+const BENCHMARKS = ["switch", "consensus", "scaling", "recovery"] as const;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -29,11 +32,37 @@ async function main(): Promise<number> {
     return 2;
   }
   process.stdout.write(`p4paxos benchmarks on ${describeMachine(machine())}\n`);
+  stopClustersOnSignal();
   if (selected.includes("switch")) {
     process.stdout.write("\n## Switch pipeline (p4/paxos.p4)\n");
     const result = await runSwitchBench({ quick: values.quick ?? false });
     process.stdout.write(`\n${formatSwitchRows(result.rows)}\n${result.note}\n`);
     process.stdout.write(`saved ${saveResult("switch", result)}\n`);
+  }
+  const quick = values.quick ?? false;
+  if (selected.includes("consensus")) {
+    process.stdout.write("\n## End-to-end consensus (open loop, in-network and server-side)\n");
+    const result = await runConsensusBench({ quick });
+    process.stdout.write(`\n${formatConsensus(result.curves)}\nplot: ${result.plot}\n`);
+    process.stdout.write(`saved ${saveResult("consensus", result)}\n`);
+  }
+  if (selected.includes("scaling")) {
+    process.stdout.write("\n## Scaling (server-side mode)\n");
+    const result = await runScalingBench({ quick });
+    const m = result.memory;
+    process.stdout.write(
+      `\n${formatScaling(result.rows)}\n` +
+        `memory per acceptor slot: ${m.bytesPerSlotInP4} B in P4 registers (${m.bitsPerSlot} bits: ` +
+        `${m.registers.map((r) => `${r.name.replace("MyIngress.acceptor.", "")} ${r.bitwidth}`).join(", ")}); ` +
+        `embedded switch ${m.embeddedSwitchBytesPerSlot.toFixed(0)} B of heap per slot\n`,
+    );
+    process.stdout.write(`saved ${saveResult("scaling", result)}\n`);
+  }
+  if (selected.includes("recovery")) {
+    process.stdout.write("\n## Recovery (failover, fail-back, learner catch-up)\n");
+    const result = await runRecoveryBench({ quick });
+    process.stdout.write(`\n${formatRecovery(result)}\n`);
+    process.stdout.write(`saved ${saveResult("recovery", result)}\n`);
   }
   return 0;
 }
