@@ -3,6 +3,7 @@
 
 import { coordinatorSwitchOf } from "../desired/compute.js";
 import {
+  connectAsPrimary,
   ExitError,
   intFlag,
   loadConfig,
@@ -84,13 +85,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   });
   try {
     ctl.loadState();
-    const unreachable = await ctl.connect();
-    const notPrimary = [...ctl.links.values()].filter((l) => l.connected && !l.primary).map((l) => l.name);
-    if (notPrimary.length > 0)
-      throw new ExitError(
-        ExitCode.FAILURE,
-        `not primary on ${notPrimary.join(", ")}: another controller holds them`,
-      );
+    const unreachable = await connectAsPrimary(ctl);
     let ok = true;
     for (const g of groups) {
       if (!ctl.state.started[g])

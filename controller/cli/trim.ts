@@ -1,7 +1,7 @@
 // `paxosctl trim`: send the trim watermark (protocol §8) from the state file again.
 
 import {
-  ExitError,
+  connectAsPrimary,
   intFlag,
   loadConfig,
   parseFlags,
@@ -43,13 +43,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   });
   try {
     ctl.loadState();
-    const unreachable = await ctl.connect();
-    const notPrimary = [...ctl.links.values()].filter((l) => l.connected && !l.primary).map((l) => l.name);
-    if (notPrimary.length > 0)
-      throw new ExitError(
-        ExitCode.FAILURE,
-        `not primary on ${notPrimary.join(", ")}: another controller holds them`,
-      );
+    const unreachable = await connectAsPrimary(ctl);
     const before = Object.fromEntries(d.paxos.groups.map((g) => [g.id, ctl.group(g.id).trim]));
     ctl.trim(true);
     // PacketOuts are queued on the stream: give them a moment before closing it.

@@ -3,12 +3,13 @@
 // session a read command opens (Read and GetForwardingPipelineConfig need no arbitration, so
 // they never disturb a running controller).
 import { resolve } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { GetForwardingPipelineConfigRequest_ResponseType } from "../../src/p4runtime/gen/p4/v1/p4runtime_pb.js";
 import { P4InfoIndex } from "../../src/p4runtime/p4info-index.js";
-import { type CliIO, ExitCode, UsageError } from "../cli/command.js";
+import { type CliIO, ExitCode, parseCommandArgs, UsageError } from "../cli/command.js";
 import { formatConfigError, loadDeployment } from "../config/index.js";
 import type { Deployment, SwitchConfig } from "../config/types.js";
+import type { Controller } from "./controller.js";
 import { SwitchLink } from "./switch-link.js";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -18,18 +19,12 @@ export function parseFlags(
   options: Options,
   positionals: { min: number; max: number; names: string },
 ) {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { config: { type: "string", short: "c" }, json: { type: "boolean" }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals: pos } = parsed;
+  const { values, positionals: pos } = parseCommandArgs({
+    args,
+    options: { config: { type: "string", short: "c" }, json: { type: "boolean" }, ...options } as Options,
+    allowPositionals: true,
+    strict: true,
+  });
   if (typeof values.config !== "string") throw new UsageError("missing -c FILE");
   if (pos.length < positionals.min) throw new UsageError(`missing ${positionals.names}`);
   if (pos.length > positionals.max) throw new UsageError(`unexpected argument '${pos[positionals.max]}'`);
@@ -54,6 +49,21 @@ export class ExitError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Opens the controller's sessions for a command that writes (failover, trim): returns the
+ * switches that did not answer; refuses (exit 1) where another controller is primary.
+ */
+export async function connectAsPrimary(ctl: Controller): Promise<string[]> {
+  const unreachable = await ctl.connect();
+  const notPrimary = [...ctl.links.values()].filter((l) => l.connected && !l.primary).map((l) => l.name);
+  if (notPrimary.length > 0)
+    throw new ExitError(
+      ExitCode.FAILURE,
+      `not primary on ${notPrimary.join(", ")}: another controller holds them`,
+    );
+  return unreachable;
 }
 
 export async function loadConfig(file: string, io: CliIO): Promise<Deployment> {
