@@ -11,7 +11,7 @@ import {
   runCommand,
   switchNamed,
 } from "../runtime/cli-common.js";
-import { DROP_REASONS } from "../runtime/inspect.js";
+import { DROP_COUNTER_NAMES } from "../runtime/inspect.js";
 import { type CliIO, type Command, ExitCode } from "./command.js";
 
 const HELP = `Usage: paxosctl counters -c FILE SWITCH [--all] [--json]
@@ -33,7 +33,7 @@ Examples:
   paxosctl counters -c examples/classic.yaml coord --json | jq '.["MyIngress.drops"]'`;
 
 function cellName(counter: string, i: number): string {
-  if (counter.endsWith("drops")) return DROP_REASONS[i] || String(i);
+  if (counter.endsWith("drops")) return DROP_COUNTER_NAMES[i] || String(i);
   if (counter.endsWith("paxos_rx") || counter.endsWith("paxos_tx")) return MSG_TYPE_NAMES[i] ?? String(i);
   return String(i);
 }

@@ -3,6 +3,7 @@
 // other controller holds the session — a PING through the data plane for round and next instance.
 
 import { counterEntity, tableWildcard } from "../../src/p4runtime/entities.js";
+import { DROP_REASONS } from "../../src/paxos/counters.js";
 import { MsgType } from "../../src/wire/header.js";
 import type { PaxosMessage } from "../../src/wire/message.js";
 import type { SwitchConfig } from "../config/types.js";
@@ -12,20 +13,11 @@ import { DEFAULT_SOURCE } from "./packets.js";
 import { cookieHex, type Pipeline } from "./pipeline.js";
 import type { SwitchLink } from "./switch-link.js";
 
-/** Drop reasons by counter index (docs/dataplane.md, "Counters"). */
-export const DROP_REASONS = [
-  "",
-  "malformed",
-  "bad_version",
-  "port_filter",
-  "no_role",
-  "coord_full",
-  "amnesia",
-  "round_low",
-  "stale",
-  "ring_full",
-  "no_route",
-];
+/**
+ * Names of the P4 `MyIngress.drops` counter by index: index i + 1 is the protocol's i-th drop
+ * reason, then `no_route`, the switch's own (test/unit/p4-header.test.ts holds this to DROP_*).
+ */
+export const DROP_COUNTER_NAMES: readonly string[] = ["", ...DROP_REASONS, "no_route"];
 
 export interface SwitchStatus {
   name: string;
@@ -100,7 +92,7 @@ export async function switchStatus(
         if (e.entity.case !== "counterEntry") continue;
         const i = Number(e.entity.value.index?.index ?? 0n);
         const n = Number(e.entity.value.data?.packetCount ?? 0n);
-        if (n > 0) out.drops[DROP_REASONS[i] ?? `#${i}`] = n;
+        if (n > 0) out.drops[DROP_COUNTER_NAMES[i] ?? `#${i}`] = n;
       }
     }
     if (opts.ping) {

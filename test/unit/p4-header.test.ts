@@ -3,6 +3,7 @@
 // and the drop counter must have an index for every reason of docs/protocol.md §11.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DROP_COUNTER_NAMES } from "../../controller/runtime/inspect.js";
 import { MsgType, PAXOS_FIELDS, PAXOS_UDP_PORT, PAXOS_VERSION, VALUE_SIZE } from "../../src/wire/header.js";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
@@ -139,6 +140,12 @@ describe("P4 constants", () => {
     const indices = reasons.map((r) => CONSTS.get(`DROP_${r.toUpperCase()}`));
     expect(indices.every((i) => i !== undefined && i > 0 && i < 16)).toBe(true);
     expect(new Set(indices).size).toBe(reasons.length);
+  });
+
+  it("DROP_* indices are the positions of the controller's counter names", () => {
+    const drops = [...CONSTS].filter(([k]) => k.startsWith("DROP_"));
+    expect(drops.length).toBe(DROP_COUNTER_NAMES.length);
+    for (const [k, v] of drops) expect(DROP_COUNTER_NAMES[v] || "none").toBe(k.slice(5).toLowerCase());
   });
 });
 
