@@ -4,6 +4,7 @@
 // seeded generator so a run can be repeated.
 import { KvClient, type KvClientResult } from "../../hosts/kv/client.js";
 import type { HistoryOp, KvOp, KvOutput } from "../../hosts/kv/linearizability.js";
+import { Prng } from "../../src/paxos/sim/prng.js";
 
 export interface WorkloadOptions {
   /** KV replica base URLs; worker w uses urls[w % urls.length]. */
@@ -32,18 +33,6 @@ export interface WorkloadResult {
   /** Refused (4xx/5xx other than 409/404 as answers): a bug in the client or a replica. */
   errors: string[];
   elapsedMs: number;
-}
-
-/** mulberry32: small, seeded, good enough to pick operations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Operation i of the run: half puts, a quarter CAS (from the value this client last saw), a quarter gets. */
@@ -121,7 +110,8 @@ export class Workload {
 
   async run(): Promise<WorkloadResult> {
     const { o } = this;
-    const r = rng(o.seed);
+    const prng = new Prng(o.seed);
+    const r = () => prng.next();
     let next = 0;
     const worker = async (w: number) => {
       const client = new KvClient(o.urls[w % o.urls.length]!, o.timeoutMs ?? 10_000);

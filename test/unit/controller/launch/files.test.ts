@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseDeployment } from "../../../../controller/config/load.js";
 import { DeployFileError, rewriteDeployment } from "../../../../controller/launch/deploy-file.js";
 import { fmtMs, largestGap, progressBar, quantile } from "../../../../controller/launch/stats.js";
-import { makeOp, outputOf, rng } from "../../../../controller/launch/workload.js";
+import { makeOp, outputOf } from "../../../../controller/launch/workload.js";
+import { Prng } from "../../../../src/paxos/sim/prng.js";
 
 describe("rewriteDeployment", () => {
   const text = readFileSync("examples/demo.yaml", "utf8");
@@ -70,7 +71,8 @@ describe("stats", () => {
 describe("workload", () => {
   it("draws the same operations from the same seed", () => {
     const draw = (seed: number) => {
-      const r = rng(seed);
+      const prng = new Prng(seed);
+      const r = () => prng.next();
       const seen = new Map<string, string | null>([["k1", "v0"]]);
       return Array.from({ length: 200 }, (_, i) => makeOp(r, i, 4, seen));
     };
