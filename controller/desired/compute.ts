@@ -131,6 +131,20 @@ export function computeDesiredState(d: Deployment, state: ControllerState): Desi
     const towardSwitch = (target: string) => topo.nextHop(here, target, down)?.port;
     const towardHost = (h: HostConfig) =>
       h.switch === here ? h.port : down.has(h.switch) ? undefined : towardSwitch(h.switch);
+    // A copy toward host `h` (none when it is unreachable from here), with the egress rewrite
+    // entry that addresses that copy to the host.
+    const hostReplica = (h: HostConfig): Replica | undefined => {
+      const port = towardHost(h);
+      if (port === undefined) return undefined;
+      const rid = hostRid(hostIndex.get(h.name)!);
+      rewrites.set(rid, {
+        table: TABLES.replica,
+        match: { [FIELDS.egressRid]: rid },
+        action: ACTIONS.rewriteDst,
+        params: hostRewrite(h),
+      });
+      return { port, rid };
+    };
     const route = (ip: string, mac: string, port: number | undefined) => {
       if (port === undefined) return;
       entries.push({
@@ -222,17 +236,8 @@ export function computeDesiredState(d: Deployment, state: ControllerState): Desi
             params: { dstAddr: target.mac!, ipDst: target.ip!, udpDst: PAXOS_UDP_PORT },
           });
         } else {
-          const h = hostByName.get(a.name)!;
-          const port = towardHost(h);
-          if (port === undefined) continue;
-          const rid = hostRid(hostIndex.get(h.name)!);
-          replicas.push({ port, rid });
-          rewrites.set(rid, {
-            table: TABLES.replica,
-            match: { [FIELDS.egressRid]: rid },
-            action: ACTIONS.rewriteDst,
-            params: hostRewrite(h),
-          });
+          const r = hostReplica(hostByName.get(a.name)!);
+          if (r) replicas.push(r);
         }
       }
       groups.push({ id: mgid, replicas: sortReplicas(replicas) });
@@ -254,16 +259,8 @@ export function computeDesiredState(d: Deployment, state: ControllerState): Desi
         });
         const replicas: Replica[] = [];
         for (const h of listeners) {
-          const port = towardHost(h);
-          if (port === undefined) continue;
-          const rid = hostRid(hostIndex.get(h.name)!);
-          replicas.push({ port, rid });
-          rewrites.set(rid, {
-            table: TABLES.replica,
-            match: { [FIELDS.egressRid]: rid },
-            action: ACTIONS.rewriteDst,
-            params: hostRewrite(h),
-          });
+          const r = hostReplica(h);
+          if (r) replicas.push(r);
         }
         groups.push({ id: mgid, replicas: sortReplicas(replicas) });
       }
