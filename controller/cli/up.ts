@@ -36,8 +36,9 @@ Options:
   --election-id N            arbitration election id for switches without one in the file (default 1)
   --server-control NAME=HOST:PORT  control channel of server coordinator NAME (repeatable;
                              default 127.0.0.1:34960, where 'paxosctl agent' listens)
-  --agent HOST:PORT          UDP address for DELIVERED reports (default: the controller-agent
-                             host's ip and udpPort; 'none' to disable)
+  --agent HOST:PORT          UDP address of the controller agent: DELIVERED reports, and server
+                             acceptors' answers to the controller's Phase 1 (default: the
+                             controller-agent host's ip and udpPort; 'none' to disable)
   --watch-ms N               drift-repair period in daemon mode (default 1000)
   --connect-timeout-ms N     a switch that has not answered by then is unreachable (default 3000)
   --no-failback              stay on the server coordinator until 'paxosctl failover --to switch'
@@ -122,7 +123,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     log,
     electionId,
     serverControl,
-    agentBind: values.daemon ? agentBind : undefined,
+    agentBind,
     watchMs,
     connectTimeoutMs,
     failbackAfterMs: values["no-failback"] ? null : undefined,

@@ -109,7 +109,7 @@ export class Controller {
     this.d = o.deployment;
     this.log = o.log ?? (() => {});
     const agent = this.d.hosts.find((h) => h.roles["controller-agent"]);
-    this.source = agent ? { mac: agent.mac, ip: agent.ip } : DEFAULT_SOURCE;
+    this.source = agent ? { mac: agent.mac, ip: agent.ip, udpPort: agent.udpPort } : DEFAULT_SOURCE;
     for (const g of this.d.paxos.groups)
       this.groups.set(g.id, {
         lastPong: 0,
@@ -326,13 +326,29 @@ export class Controller {
 
   // --- consensus procedures (protocol §7) --------------------------------------------------
 
+  /**
+   * The acceptors the controller's own Phase 1/2 can reach: acceptor switches over their
+   * streams, and server acceptors through a PacketOut into their switch — those reply by UDP to
+   * the controller agent's address, so only while the agent socket is open.
+   */
   private acceptorChannels(): AcceptorChannel[] {
-    return this.d.switches
+    const out: AcceptorChannel[] = this.d.switches
       .filter((s) => s.roles.acceptor && this.usable(s.name))
       .map((s) => ({ id: s.roles.acceptor!.id, send: (m) => this.send(s.name, m) }));
+    if (!this.socket || this.source === DEFAULT_SOURCE) return out;
+    for (const h of this.d.hosts) {
+      const a = h.roles["server-acceptor"];
+      if (!a || !this.usable(h.switch)) continue;
+      const link = this.links.get(h.switch)!;
+      out.push({
+        id: a.id,
+        send: (m) => link.sendPaxos(this.source, m, { mac: h.mac, ip: h.ip, udpPort: h.udpPort }),
+      });
+    }
+    return out;
   }
 
-  /** Phase 1 (+2) in `round` over [lo, …] through the acceptor switches; raises the round when preempted. */
+  /** Phase 1 (+2) in `round` over [lo, …] through the reachable acceptors; raises the round when preempted. */
   async recover(
     group: number,
     lo: number,
@@ -481,7 +497,7 @@ export class Controller {
 
   /**
    * Failover (protocol §7): stop REQUESTs and withdraw the switch's role; fence the acceptors
-   * in a server round (through the acceptor switches when they form a quorum); the server
+   * in a server round (through the reachable acceptors when they form a quorum); the server
    * coordinator takes over in that round and REQUESTs are routed to it.
    */
   async failover(group: number, why: string): Promise<boolean> {
@@ -510,7 +526,7 @@ export class Controller {
           const fenced = await this.recover(group, lo, round, true, true);
           round = fenced.round;
         } catch (e) {
-          this.log(`group ${group}: fencing through the acceptor switches failed: ${(e as Error).message}`);
+          this.log(`group ${group}: fencing failed: ${(e as Error).message}`);
         }
       }
       const server = this.serverControlOf(group)!;
@@ -638,6 +654,14 @@ export class Controller {
    */
   async up(): Promise<{ unreachable: string[]; reports: ReconcileReport[] }> {
     this.loadState();
+    // Server acceptors answer the controller's Phase 1 on the agent socket: open it first. Taken
+    // (a controller daemon runs), Phase 1 counts acceptor switches only.
+    if (this.o.agentBind && this.d.hosts.some((h) => h.roles["server-acceptor"]))
+      await this.openAgentSocket(this.o.agentBind).catch((e: Error) =>
+        this.log(
+          `agent socket ${this.o.agentBind!.host}:${this.o.agentBind!.port}: ${e.message}; Phase 1 counts acceptor switches only`,
+        ),
+      );
     const unreachable = await this.connect();
     // Acceptor switches that restarted while no controller watched: fence before any write.
     const fenced: string[] = [];
@@ -678,7 +702,7 @@ export class Controller {
       rt.lastPong = Date.now();
       rt.unanswered = 0;
     }
-    if (this.o.agentBind) await this.openAgentSocket(this.o.agentBind);
+    if (this.o.agentBind && !this.socket) await this.openAgentSocket(this.o.agentBind);
     this.timers.push(setInterval(() => this.heartbeat(), t.heartbeatMs));
     this.timers.push(
       setInterval(() => {
@@ -764,12 +788,20 @@ export class Controller {
     s.on("error", (e) => this.log(`agent socket: ${e.message}`));
     s.on("message", (buf) => {
       const r = decodePaxos(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), 0);
-      if (r.ok && r.value.msgtype === MsgType.DELIVERED) this.onDelivered(r.value);
+      if (!r.ok) return;
+      if (r.value.msgtype === MsgType.DELIVERED) this.onDelivered(r.value);
+      // Server acceptors' answers to the controller's own P1A.
+      else for (const rec of this.recoveries) rec.receive(r.value);
     });
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.bind(bind.port, bind.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once("error", reject);
+        s.bind(bind.port, bind.host, () => resolve());
+      });
+    } catch (e) {
+      s.close();
+      throw e;
+    }
     this.socket = s;
   }
 

@@ -15,6 +15,8 @@ import type { PaxosMessage } from "../../src/wire/message.js";
 export interface ControlSource {
   mac: string;
   ip: string;
+  /** The agent's UDP port: source port of messages to a host role, whose replies come back to it. */
+  udpPort?: number;
 }
 
 export const DEFAULT_SOURCE: ControlSource = { mac: "02:00:00:00:00:fe", ip: "192.0.2.254" };
@@ -37,8 +39,12 @@ export function controlPacket(
     {
       eth: { dst: parseMac(to.mac), src: parseMac(from.mac) },
       ip: { src: parseIPv4(from.ip), dst: parseIPv4(to.ip) },
-      // Source port 34952 too: the reply swaps the ports and must still be a Paxos datagram.
-      udp: { srcPort: PAXOS_UDP_PORT, dstPort: udpPort },
+      // To a switch, source port 34952 too: its reply swaps the ports and must still be a Paxos
+      // datagram. To a host role, the agent's port: the host's kernel socket replies there.
+      udp: {
+        srcPort: udpPort === PAXOS_UDP_PORT ? PAXOS_UDP_PORT : (from.udpPort ?? PAXOS_UDP_PORT),
+        dstPort: udpPort,
+      },
     },
     makeMessage(msg),
   );

@@ -1,0 +1,47 @@
+// Records KV operations sent through KvClient as a history for the linearizability checker, on
+// one clock shared by every client of a test, so concurrent clients can be checked together.
+
+import { outputOf } from "../../controller/launch/workload.js";
+import type { KvClient, KvClientResult } from "../../hosts/kv/client.js";
+import type { HistoryOp, KvOp } from "../../hosts/kv/linearizability.js";
+
+export class KvHistory {
+  readonly ops: HistoryOp[] = [];
+  /** Answers that are not answers of the operation (a refused request): a bug, not an outage. */
+  readonly errors: string[] = [];
+  unknown = 0;
+  private readonly t0 = performance.now();
+
+  /** Sends one operation through `client` and records its invocation, completion and answer. */
+  async run(client: KvClient, process: number, key: string, op: KvOp): Promise<KvClientResult> {
+    const invoke = performance.now() - this.t0;
+    const res = await send(client, key, op);
+    const h: HistoryOp = { id: this.ops.length, process, key, op, invoke, complete: null, output: null };
+    this.ops.push(h);
+    if (res.kind === "ok") {
+      const out = outputOf(op, res);
+      if (out) {
+        h.complete = performance.now() - this.t0;
+        h.output = out;
+      } else {
+        this.errors.push(`${op.kind} ${key}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    } else {
+      this.unknown++;
+    }
+    return res;
+  }
+}
+
+function send(c: KvClient, key: string, op: KvOp): Promise<KvClientResult> {
+  switch (op.kind) {
+    case "put":
+      return c.put(key, op.value);
+    case "get":
+      return c.get(key);
+    case "cas":
+      return c.cas(key, op.expected, op.value);
+    case "del":
+      return c.del(key);
+  }
+}
