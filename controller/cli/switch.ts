@@ -12,6 +12,7 @@ import {
   startSwitchDaemon,
 } from "../../src/switch/daemon.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "../../src/switch/p4rt/log.js";
+import { TlsConfigError } from "../../src/switch/p4rt/tls.js";
 import type { Impairments } from "../../src/switch/ports/impair.js";
 import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
@@ -40,15 +41,25 @@ Options:
   --seed N             seed of random() in the pipeline and of the impairments (default 1)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")} (default info; debug logs every P4Runtime request)
 
+TLS for the P4Runtime server (default plaintext):
+  --tls-cert FILE      PEM certificate chain the server presents (with --tls-key turns TLS on;
+                       simple_switch_grpc: --grpc-server-ssl --grpc-server-cert)
+  --tls-key FILE       PEM private key of --tls-cert (simple_switch_grpc: --grpc-server-key)
+  --tls-ca FILE        PEM CA bundle for client certificates: mutual TLS, every client must
+                       present a certificate this CA signed (simple_switch_grpc:
+                       --grpc-server-cacert --grpc-server-with-client-auth)
+
 Prints one line when ready:
-  switch ready: grpc=HOST:PORT device-id=N cpu-port=N ports=N@udp:LOCAL->PEER,N@IFACE,... pipeline=FILE|none
+  switch ready: grpc=HOST:PORT device-id=N cpu-port=N ports=N@udp:LOCAL->PEER,N@IFACE,... pipeline=FILE|none tls=off|on|mutual
 
 Examples:
   paxosctl switch --grpc 127.0.0.1:9559 --port 1@udp:40001:127.0.0.1:50001 \\
       --port 2@udp:40002:127.0.0.1:50002
   paxosctl switch --grpc 0.0.0.0:9560 --device-id 2 --json build/p4/paxos.json \\
       --p4info build/p4/paxos.p4info.txtpb --port 1@udp:40011:10.0.0.2:40011 --pcap /tmp/s2 \\
-      --impair 1:drop=0.05,delay=2 --log-level debug`;
+      --impair 1:drop=0.05,delay=2 --log-level debug
+  paxosctl switch --grpc 0.0.0.0:9559 --tls-cert switch.pem --tls-key switch.key --tls-ca ca.pem \\
+      --port 1@udp:40001:10.0.0.2:40001`;
 
 const OPTIONS = {
   grpc: { type: "string" },
@@ -61,6 +72,9 @@ const OPTIONS = {
   impair: { type: "string", multiple: true },
   seed: { type: "string" },
   "log-level": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
 } as const;
 
 function integer(text: string | undefined, flag: string, def: number, max: number): number {
@@ -93,6 +107,15 @@ export function createSwitchCommand(stop: () => Promise<string> = signalled): Co
       const level = values["log-level"] ?? "info";
       if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
       if (values.p4info && !values.json) throw new UsageError("--p4info needs --json");
+      const certPath = values["tls-cert"];
+      const keyPath = values["tls-key"];
+      const clientCaPath = values["tls-ca"];
+      if ((certPath === undefined) !== (keyPath === undefined))
+        throw new UsageError("--tls-cert and --tls-key go together");
+      if (clientCaPath !== undefined && certPath === undefined)
+        throw new UsageError("--tls-ca (mutual TLS) needs --tls-cert and --tls-key");
+      const tls =
+        certPath !== undefined && keyPath !== undefined ? { certPath, keyPath, clientCaPath } : undefined;
       let ports: PortSpec[];
       const impair = new Map<number, Impairments>();
       try {
@@ -124,15 +147,16 @@ export function createSwitchCommand(stop: () => Promise<string> = signalled): Co
           impair,
           seed,
           log,
+          tls,
         });
       } catch (e) {
-        if (e instanceof PortSpecError) throw new UsageError(e.message);
+        if (e instanceof PortSpecError || e instanceof TlsConfigError) throw new UsageError(e.message);
         throw e;
       }
       const portText = daemon.ports.map(describePort);
       io.out(
         `switch ready: grpc=${daemon.grpcAddress} device-id=${deviceId} cpu-port=${cpuPort} ` +
-          `ports=${portText.join(",") || "none"} pipeline=${values.json ?? "none"}`,
+          `ports=${portText.join(",") || "none"} pipeline=${values.json ?? "none"} tls=${daemon.tls}`,
       );
       const sig = await stop();
       log.info(`${sig}: shutting down`);

@@ -139,6 +139,7 @@ export function formatStatus(rows: SwitchStatus[]): string {
   for (const r of rows) {
     if (!r.reachable) {
       lines.push(`${r.name.padEnd(8)} ${r.address.padEnd(21)} UNREACHABLE`);
+      if (r.error) lines.push(`         ${r.error}`);
       continue;
     }
     const roles = r.roles.length ? r.roles.join(", ") : "forwarding";

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { fromUint128, toUint128 } from "./bytes.js";
+import { type ChannelSecurity, explainConnectFailure } from "./connect-errors.js";
 import { Code } from "./gen/google/rpc/code_pb.js";
 import type { P4Info } from "./gen/p4/config/v1/p4info_pb.js";
 import {
@@ -134,15 +135,31 @@ const FATAL_STREAM_CODES = new Set<number>([
 
 const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 100, maxDelayMs: 5_000, multiplier: 2 };
 
+function securityOf(opts: P4RuntimeClientOptions): ChannelSecurity {
+  if (opts.credentials) return opts.credentials._isSecure() ? "tls" : "plaintext";
+  if (!opts.tls) return "plaintext";
+  return opts.tls.certChainPath ? "mutual-tls" : "tls";
+}
+
 function credentialsFor(opts: P4RuntimeClientOptions): grpc.ChannelCredentials {
   if (opts.credentials) return opts.credentials;
   const tls = opts.tls;
   if (!tls) return grpc.credentials.createInsecure();
-  const read = (p?: string) => (p ? readFileSync(p) : null);
+  const read = (p: string | undefined, what: string) => {
+    if (!p) return null;
+    try {
+      return readFileSync(p);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why =
+        err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
+      throw new Error(`TLS ${what} ${p}: cannot read (${why})`);
+    }
+  };
   return grpc.credentials.createSsl(
-    read(tls.rootCertPath),
-    read(tls.privateKeyPath),
-    read(tls.certChainPath),
+    read(tls.rootCertPath, "CA certificate"),
+    read(tls.privateKeyPath, "client key"),
+    read(tls.certChainPath, "client certificate"),
   );
 }
 
@@ -156,6 +173,9 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
   private readonly maxBatchSize: number;
   private readonly autoAckDigests: boolean;
   private readonly rpcTimeoutMs: number;
+  private readonly security: ChannelSecurity;
+  /** Why the stream last failed to open or broke; reported if arbitration does not come in time. */
+  private lastStreamError: P4RuntimeRpcError | undefined;
   private stream: grpc.ClientDuplexStream<StreamMessageRequest, StreamMessageResponse> | undefined;
   private state: ArbitrationState | undefined;
   private attempt = 0;
@@ -174,6 +194,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
     this.maxBatchSize = opts.maxBatchSize ?? 500;
     this.autoAckDigests = opts.autoAckDigests ?? true;
     this.rpcTimeoutMs = opts.rpcTimeoutMs ?? 10_000;
+    this.security = securityOf(opts);
     const backoff = this.reconnectOpts ?? DEFAULT_RECONNECT;
     this.stub = new P4RuntimeStub(opts.address, credentialsFor(opts), {
       // Keep grpc-js' own channel backoff in step with ours, so a restarted
@@ -224,7 +245,13 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
         reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new P4RuntimeRpcError(grpc.status.DEADLINE_EXCEEDED, `no arbitration from ${this.address}`));
+          const why = this.lastStreamError ? `: ${this.lastStreamError.message}` : "";
+          reject(
+            new P4RuntimeRpcError(
+              grpc.status.DEADLINE_EXCEEDED,
+              `no arbitration from ${this.address} within ${timeoutMs} ms${why}`,
+            ),
+          );
         }, timeoutMs),
       };
       this.waiters.push(waiter);
@@ -296,6 +323,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
         };
         this.state = state;
         this.attempt = 0;
+        this.lastStreamError = undefined;
         for (const w of this.waiters.splice(0)) {
           clearTimeout(w.timer);
           w.resolve(state);
@@ -330,7 +358,8 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
     if (this.closed) return;
     (stream as grpc.ClientDuplexStream<unknown, unknown>).cancel();
     if (wasUp) this.emit("disconnected", err);
-    const rpcErr = toRpcError(err);
+    const rpcErr = this.rpcError(err);
+    this.lastStreamError = rpcErr;
     if (FATAL_STREAM_CODES.has(rpcErr.code)) {
       for (const w of this.waiters.splice(0)) {
         clearTimeout(w.timer);
@@ -385,6 +414,21 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
 
   // --- RPCs ------------------------------------------------------------------
 
+  /** A call's failure as P4RuntimeRpcError, a channel that never came up explained (e.g. TLS). */
+  private rpcError(e: unknown): P4RuntimeRpcError {
+    const r = toRpcError(e);
+    if (r.code !== grpc.status.UNAVAILABLE) return r;
+    const message = explainConnectFailure(r.message, this.security);
+    return message === r.message ? r : new P4RuntimeRpcError(r.code, message, r.status);
+  }
+
+  private writeError(e: unknown, batch: readonly Update[], offset: number): P4RuntimeWriteError {
+    const w = toWriteError(e, batch, offset);
+    if (w.code !== grpc.status.UNAVAILABLE || w.failures.length > 0) return w;
+    const message = explainConnectFailure(w.message, this.security);
+    return message === w.message ? w : new P4RuntimeWriteError(w.code, message, w.failures, w.status);
+  }
+
   private callOptions(): Partial<grpc.CallOptions> {
     return { deadline: Date.now() + this.rpcTimeoutMs };
   }
@@ -410,7 +454,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
     try {
       await callUnary(this.stub.setForwardingPipelineConfig, this.stub, req, this.callOptions());
     } catch (e) {
-      throw toRpcError(e);
+      throw this.rpcError(e);
     }
   }
 
@@ -423,7 +467,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
       const res = await callUnary(this.stub.getForwardingPipelineConfig, this.stub, req, this.callOptions());
       return res.config ?? create(ForwardingPipelineConfigSchema);
     } catch (e) {
-      throw toRpcError(e);
+      throw this.rpcError(e);
     }
   }
 
@@ -438,7 +482,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
       );
       return res.p4runtimeApiVersion;
     } catch (e) {
-      throw toRpcError(e);
+      throw this.rpcError(e);
     }
   }
 
@@ -467,7 +511,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
       try {
         await callUnary(this.stub.write, this.stub, req, this.callOptions());
       } catch (e) {
-        const err = toWriteError(e, batch, offset);
+        const err = this.writeError(e, batch, offset);
         // Without per-update details the whole batch was refused (e.g. not
         // primary); later batches would be refused the same way.
         if (err.failures.length === 0) throw err;
@@ -498,7 +542,7 @@ export class P4RuntimeClient extends EventEmitter<P4RuntimeClientEvents> {
         yield* (res as { entities: Entity[] }).entities;
       }
     } catch (e) {
-      throw toRpcError(e);
+      throw this.rpcError(e);
     } finally {
       call.cancel();
     }

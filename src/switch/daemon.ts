@@ -12,6 +12,7 @@ import { parseP4InfoText } from "../p4runtime/p4info-text.js";
 import { Device } from "./p4rt/device.js";
 import { createLogger, type Logger } from "./p4rt/log.js";
 import { P4RuntimeSwitchServer } from "./p4rt/server.js";
+import { loadServerTls, type ServerTls, type ServerTlsPaths, tlsMode } from "./p4rt/tls.js";
 import { IfacePort } from "./ports/iface.js";
 import type { Impairments } from "./ports/impair.js";
 import type { Port } from "./ports/port.js";
@@ -109,6 +110,11 @@ export interface SwitchDaemonOptions {
   /** Seed of the engine's random() and of the impairments. */
   seed?: number;
   log?: Logger;
+  /**
+   * Serve P4Runtime over TLS: certificate chain and key files, and optionally a client CA
+   * (mutual TLS: clients must present a certificate it signed). Bad files: TlsConfigError.
+   */
+  tls?: ServerTlsPaths;
 }
 
 export interface RunningPort {
@@ -133,6 +139,8 @@ export function describePort(p: RunningPort): string {
 export interface SwitchDaemon {
   /** The bound gRPC address (host:port). */
   grpcAddress: string;
+  /** "off" (plaintext), "on" (TLS) or "mutual" (TLS, client certificates required). */
+  tls: "off" | "on" | "mutual";
   ports: RunningPort[];
   device: Device;
   server: P4RuntimeSwitchServer;
@@ -184,6 +192,7 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
     if (!nums.has(n)) throw new PortSpecError(`--impair names port ${n}, which is not a --port`);
   }
   const { host } = splitAddress(opts.grpc);
+  const tls: ServerTls | undefined = opts.tls ? loadServerTls(opts.tls) : undefined;
 
   const device = new Device({ deviceId: opts.deviceId, cpuPort: opts.cpuPort, seed: opts.seed });
   device.hooks.packetError = (m) => log.debug(`packet dropped: ${m}`);
@@ -206,7 +215,7 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
   device.hooks.transmit = (outs) => runtime.transmit(outs);
   const opened: Port[] = [];
   const running: RunningPort[] = [];
-  const server = new P4RuntimeSwitchServer({ log });
+  const server = new P4RuntimeSwitchServer({ log, tls });
   try {
     for (const spec of opts.ports) {
       const raw = await openPort(spec);
@@ -228,6 +237,7 @@ export async function startSwitchDaemon(opts: SwitchDaemonOptions): Promise<Swit
     let closed = false;
     return {
       grpcAddress,
+      tls: tlsMode(tls),
       ports: running,
       device,
       server,

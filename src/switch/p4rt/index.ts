@@ -8,3 +8,11 @@ export { buildPipelineMap, type PipelineMap } from "./mapping.js";
 export { packetInOf, packetOutFrame } from "./packet-io.js";
 export { buildPipeline, type Pipeline } from "./pipeline.js";
 export { P4RUNTIME_API_VERSION, P4RuntimeSwitchServer, type SwitchServerOptions } from "./server.js";
+export {
+  loadServerTls,
+  type ServerTls,
+  type ServerTlsPaths,
+  serverCredentials,
+  TlsConfigError,
+  tlsMode,
+} from "./tls.js";

@@ -28,6 +28,7 @@ import { rpcFailureStatus, serverError, writeFailureStatus } from "../../p4runti
 import type { Device } from "./device.js";
 import { asP4rtError, P4rtError } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
+import { type ServerTls, serverCredentials } from "./tls.js";
 
 /** The P4Runtime API version this server implements (Capabilities). */
 export const P4RUNTIME_API_VERSION = "1.4.1";
@@ -39,6 +40,8 @@ type Stream = grpc.ServerDuplexStream<StreamMessageRequest, StreamMessageRespons
 
 export interface SwitchServerOptions {
   log?: Logger;
+  /** Serve over TLS (mutual TLS when it has a client CA); plaintext without it. */
+  tls?: ServerTls;
 }
 
 function election(id: Uint128 | undefined): string {
@@ -51,9 +54,11 @@ export class P4RuntimeSwitchServer {
   private readonly streams = new Map<Stream, { deviceId: bigint | undefined; peer: string }>();
   private readonly grpcServer: grpc.Server;
   private readonly log: Logger;
+  private readonly tls: ServerTls | undefined;
 
   constructor(opts: SwitchServerOptions = {}) {
     this.log = opts.log ?? silentLogger;
+    this.tls = opts.tls;
     this.grpcServer = new grpc.Server({
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       "grpc.max_send_message_length": 64 * 1024 * 1024,
@@ -76,7 +81,7 @@ export class P4RuntimeSwitchServer {
   /** Binds `address` ("127.0.0.1:9559", port 0 for any); resolves with the bound port. */
   listen(address: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      this.grpcServer.bindAsync(address, serverCredentials(this.tls), (err, port) =>
         err ? reject(err) : resolve(port),
       );
     });
