@@ -74,9 +74,18 @@ interface Running {
   doneWaiters: (() => void)[];
   retries: number;
   phase1Done: boolean;
+  /** The recovery's answer count when it last changed, and when (ms): stall detection. */
+  answers: number;
+  progressAt: number;
 }
 
 const GAP_RETRIES = 5;
+/**
+ * A gap fill that heard nothing new for this many retransmission periods is abandoned: its
+ * acceptors are unreachable, or its instances were trimmed under it. The learner reports the gap
+ * again if it still has it; a takeover is never abandoned (the controller owns its timeout).
+ */
+const GAP_STALL_PERIODS = 30;
 
 /** A commanded round not above every round this coordinator has seen or used. */
 export class RoundTooLow extends Error {
@@ -93,7 +102,7 @@ export class ServerCoordinatorDaemon {
   readonly coordinator: Coordinator;
   readonly rounds: RoundBook;
   /** Gap reports received, and those that started a recovery. */
-  readonly gapStats = { reports: 0, started: 0, ignored: 0 };
+  readonly gapStats = { reports: 0, started: 0, ignored: 0, abandoned: 0 };
   private readonly running = new Set<Running>();
   private readonly trims = new Map<number, number>();
   /** Per group, per learner id: highest DELIVERED (when computing trims itself). */
@@ -246,6 +255,8 @@ export class ServerCoordinatorDaemon {
       doneWaiters: [],
       retries: 0,
       phase1Done: false,
+      answers: 0,
+      progressAt: this.clock(),
     };
     this.running.add(r);
     this.perform(rec.start(this.clock()));
@@ -328,18 +339,25 @@ export class ServerCoordinatorDaemon {
       return;
     }
     const g = msg.group;
-    const lo = Math.max(msg.lo, this.trim(g) + 1);
+    let lo = Math.max(msg.lo, this.trim(g) + 1);
     // No coordinator issues past trim + R; when serving, nothing past next − 1 exists yet.
     const state = this.coordinator.groupState(g);
     let hi = Math.min(msg.hi, this.trim(g) + this.options.ringSize);
     if (state.round > 0) hi = Math.min(hi, state.next - 1);
-    const covered = [...this.running].some(
-      (r) =>
-        r.rec.group === g &&
-        ((r.rec.isTakeover && r.rec.status === "phase1") || (r.rec.lo <= lo && r.rec.hi >= hi)) &&
-        r.rec.status !== "decided" &&
-        r.rec.status !== "preempted",
+    const live = [...this.running].filter(
+      (r) => r.rec.group === g && r.rec.status !== "decided" && r.rec.status !== "preempted",
     );
+    // A takeover in Phase 1 recovers everything; a running gap fill keeps its range: only the
+    // part above the fills that already cover lo is new (learners re-report growing ranges).
+    const covered = live.some((r) => r.rec.isTakeover && r.rec.status === "phase1");
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const r of live)
+        if (!r.rec.isTakeover && r.rec.lo <= lo && r.rec.hi >= lo) {
+          lo = r.rec.hi + 1;
+          moved = true;
+        }
+    }
     if (lo > hi || covered) {
       this.gapStats.ignored++;
       return;
@@ -352,7 +370,17 @@ export class ServerCoordinatorDaemon {
   private tick(): void {
     const fx = noEffects();
     const now = this.clock();
-    for (const r of this.running) mergeEffects(fx, r.rec.tick(now));
+    for (const r of [...this.running]) {
+      if (r.rec.answers !== r.answers) {
+        r.answers = r.rec.answers;
+        r.progressAt = now;
+      } else if (!r.request.fence && now - r.progressAt > GAP_STALL_PERIODS * this.options.retransmitMs) {
+        this.gapStats.abandoned++;
+        this.finish(r);
+        continue;
+      }
+      mergeEffects(fx, r.rec.tick(now));
+    }
     this.perform(fx);
     this.settle();
   }

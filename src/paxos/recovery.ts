@@ -25,6 +25,12 @@ export interface RecoveryOptions {
   fence: boolean;
   /** Retransmission period for unanswered P1As and undecided P2As. */
   retransmit: number;
+  /**
+   * Instances in flight at most (default 256), lowest first: a ring-sized range must not arrive
+   * at the acceptors (and the queues in front of them) as one burst, nor again every period.
+   * Each answer that completes an instance lets the next one go.
+   */
+  window?: number;
   /** Deliberately broken behaviour, only for proving the simulator's checker catches it. */
   broken?: { ignoreVotes?: boolean };
 }
@@ -42,6 +48,8 @@ interface InstanceState {
   proposal: Command | null;
   votes: Set<number>;
   decided: boolean;
+  /** When its P1A or P2A was last sent (−∞: not yet). */
+  sentAt: number;
 }
 
 export class RecoveryCoordinator {
@@ -64,6 +72,9 @@ export class RecoveryCoordinator {
   private phase1Complete = false;
   private beat = 0;
   private nextRetransmit = 0;
+  private answered = 0;
+  /** The latest time start/tick was given: handle() has no clock of its own. */
+  private now = 0;
 
   constructor(options: RecoveryOptions) {
     if (options.lo < 1 || options.hi < options.lo) {
@@ -87,6 +98,11 @@ export class RecoveryCoordinator {
     return this.hiInstance;
   }
 
+  /** P1Bs and P2Bs that counted so far: the caller's measure of progress. */
+  get answers(): number {
+    return this.answered;
+  }
+
   /** When preempted: the round a NACK_ROUND said to beat. */
   get roundToBeat(): number {
     return this.beat;
@@ -106,7 +122,9 @@ export class RecoveryCoordinator {
 
   start(now: number): Effects {
     const fx = noEffects();
-    this.sendP1a(this.lo, this.hiInstance, fx);
+    this.now = now;
+    this.addRange(this.lo, this.hiInstance);
+    this.pump(fx);
     this.nextRetransmit = now + this.options.retransmit;
     fx.timers.push(this.nextRetransmit);
     return fx;
@@ -132,8 +150,12 @@ export class RecoveryCoordinator {
         break;
       case MsgType.P2B:
         if (s && msg.round === this.round && s.proposal && !s.decided) {
+          if (!s.votes.has(msg.acceptor)) this.answered++;
           s.votes.add(msg.acceptor);
-          if (s.votes.size >= this.majority) s.decided = true;
+          if (s.votes.size >= this.majority) {
+            s.decided = true;
+            this.pump(fx);
+          }
         }
         break;
       default:
@@ -144,17 +166,39 @@ export class RecoveryCoordinator {
 
   tick(now: number): Effects {
     const fx = noEffects();
+    this.now = now;
     if (this.beat > 0 || this.status === "decided") return fx;
     if (now >= this.nextRetransmit) {
-      for (const [i, s] of this.instances) {
-        if (s.decided) continue;
-        if (s.proposal) this.sendP2a(i, s.proposal, fx);
-        else if (s.promises.size < this.majority) this.sendP1a(i, i, fx);
-      }
+      this.pump(fx);
       this.nextRetransmit = now + this.options.retransmit;
     }
     fx.timers.push(this.nextRetransmit);
     return fx;
+  }
+
+  /** Whether the instance still waits for answers: promises (Phase 1) or votes (Phase 2). */
+  private waiting(s: InstanceState): boolean {
+    return !s.decided && (s.proposal !== null || s.promises.size < this.majority);
+  }
+
+  /**
+   * Sends P1A (or P2A, once proposed) for the lowest waiting instances that were never sent or
+   * whose last send is a retransmission period old, keeping at most `window` in flight.
+   */
+  private pump(fx: Effects): void {
+    if (this.beat > 0) return;
+    const period = this.options.retransmit;
+    const due = (s: InstanceState) => this.now - s.sentAt >= period;
+    let budget = this.options.window ?? 256;
+    for (const s of this.instances.values()) if (this.waiting(s) && !due(s)) budget--;
+    for (const [i, s] of this.instances) {
+      if (budget <= 0) break;
+      if (!this.waiting(s) || !due(s)) continue;
+      s.sentAt = this.now;
+      if (s.proposal) this.sendP2a(i, s.proposal, fx);
+      else this.sendP1a(i, fx);
+      budget--;
+    }
   }
 
   private settle(): void {
@@ -166,6 +210,7 @@ export class RecoveryCoordinator {
 
   private onPromise(msg: PaxosMessage, s: InstanceState, fx: Effects): void {
     if (s.promises.has(msg.acceptor)) return;
+    this.answered++;
     s.promises.set(msg.acceptor, { vround: msg.vround, command: commandOf(msg) });
     // Every P1A carries FENCE when taking over, so each answer comes from a fenced acceptor and
     // its aux bounds every instance it voted in below our round.
@@ -175,13 +220,15 @@ export class RecoveryCoordinator {
     }
     if (s.promises.size === this.majority && !s.decided) {
       s.proposal = this.choose(s);
+      s.sentAt = this.now;
       this.sendP2a(msg.instance, s.proposal, fx);
     }
     if (!this.phase1Complete && this.options.fence && this.maxAux > this.hiInstance && this.allPromised()) {
       const from = this.hiInstance + 1;
       this.hiInstance = this.maxAux;
-      this.sendP1a(from, this.hiInstance, fx);
+      this.addRange(from, this.hiInstance);
     }
+    this.pump(fx);
     this.settle();
   }
 
@@ -201,23 +248,30 @@ export class RecoveryCoordinator {
     return best ? best.command : NOOP_COMMAND;
   }
 
-  private sendP1a(from: number, to: number, fx: Effects): void {
-    for (let i = from; i <= to; i++) {
-      if (!this.instances.has(i)) {
-        this.instances.set(i, { promises: new Map(), proposal: null, votes: new Set(), decided: false });
-      }
-      fx.send.push({
-        to: { kind: "acceptors", group: this.group },
-        msg: makeMessage({
-          msgtype: MsgType.P1A,
-          group: this.group,
-          instance: i,
-          round: this.round,
-          aux: this.options.fence ? P1A_FLAG_FENCE : 0,
-        }),
-      });
-      this.counters.send(MsgType.P1A);
-    }
+  private addRange(from: number, to: number): void {
+    for (let i = from; i <= to; i++)
+      if (!this.instances.has(i))
+        this.instances.set(i, {
+          promises: new Map(),
+          proposal: null,
+          votes: new Set(),
+          decided: false,
+          sentAt: Number.NEGATIVE_INFINITY,
+        });
+  }
+
+  private sendP1a(instance: number, fx: Effects): void {
+    fx.send.push({
+      to: { kind: "acceptors", group: this.group },
+      msg: makeMessage({
+        msgtype: MsgType.P1A,
+        group: this.group,
+        instance,
+        round: this.round,
+        aux: this.options.fence ? P1A_FLAG_FENCE : 0,
+      }),
+    });
+    this.counters.send(MsgType.P1A);
   }
 
   private sendP2a(instance: number, command: Command, fx: Effects): void {

@@ -149,4 +149,34 @@ describe("recovery coordinator (docs §7)", () => {
     expect(() => recovery({ lo: 5, hi: 4 })).toThrow(RangeError);
     expect(() => recovery({ lo: 0, hi: 4 })).toThrow(RangeError);
   });
+
+  it("keeps at most `window` instances in flight; each decided instance lets the next one go", () => {
+    const r = recovery({ lo: 1, hi: 100, window: 10 });
+    let fx = r.start(0);
+    expect(p1as(fx).map((m) => m.instance)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // A retransmission period later the same ten go again, nothing beyond them.
+    fx = r.tick(20);
+    expect(p1as(fx).map((m) => m.instance)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Instance 1 promised by a majority: its P2A goes; still in flight (waiting for votes).
+    r.handle(p1b(1, 1));
+    fx = r.handle(p1b(1, 2));
+    expect(p2as(fx).map((m) => m.instance)).toEqual([1]);
+    expect(p1as(fx)).toHaveLength(0);
+    // Decided: the window slides by one.
+    r.handle(p2b(1, 514, 1, ""));
+    fx = r.handle(p2b(1, 514, 2, ""));
+    expect(p1as(fx).map((m) => m.instance)).toEqual([11]);
+    // Answer everything as it is asked: the whole range completes.
+    let asked = [...p1as(fx), ...p2as(fx)];
+    for (let now = 40; r.status !== "decided" && now < 100_000; now += 20) {
+      for (const m of asked) {
+        if (m.msgtype === MsgType.P1A)
+          for (const a of [1, 2]) asked.push(...p2as(r.handle(p1b(m.instance, a))));
+        else for (const a of [1, 2]) asked.push(...p1as(r.handle(p2b(m.instance, 514, a, ""))));
+      }
+      const t = r.tick(now);
+      asked = [...p1as(t), ...p2as(t)];
+    }
+    expect(r.status).toBe("decided");
+  });
 });
