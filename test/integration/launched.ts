@@ -2,8 +2,10 @@
 // with a pre-built pipeline, polling, a replica's log position and digest, and the controller's
 // log followed on the test's clock.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { buildPipeline } from "../../controller/launch/compile.js";
 import { LogFollower } from "../../controller/launch/follow.js";
 import { LaunchedCluster, loadOrThrow } from "../../controller/launch/launcher.js";
@@ -79,4 +81,22 @@ export async function launch(
       .map((l) => `  ${(l.at / 1000).toFixed(1)} s | ${l.text}`)
       .join("\n");
   return { cluster, follower, clock, controllerTail };
+}
+
+/**
+ * For a test file that launches one cluster: builds dist/ first if needed, and stops the cluster
+ * and removes its directory afterwards. Returns the launcher for a config file.
+ */
+export function launchedSuite(name: string): (config: string) => Promise<Launched> {
+  const dir = mkdtempSync(join(tmpdir(), `p4paxos-${name}-`));
+  let cluster: LaunchedCluster | null = null;
+  beforeAll(ensureBuilt, 180_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+  return (config) =>
+    launch(config, join(dir, "run"), (c) => {
+      cluster = c;
+    });
 }

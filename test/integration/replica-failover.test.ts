@@ -4,20 +4,17 @@
 // while clients keep writing through l1, then l2 restarts from its data directory and must
 // catch up: same log length and digest as l1, every write visible, the counter exact, the whole
 // client history linearizable.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { coordinatorSwitchOf } from "../../controller/desired/compute.js";
-import { type LaunchedCluster, loadOrThrow } from "../../controller/launch/launcher.js";
+import { loadOrThrow } from "../../controller/launch/launcher.js";
 import { tail } from "../../controller/launch/process.js";
 import { KvClient } from "../../hosts/kv/client.js";
 import { checkLinearizable, formatHistory } from "../../hosts/kv/linearizability.js";
 import { KvHistory } from "./kv-history.js";
 import {
   delay,
-  ensureBuilt,
-  launch,
+  launchedSuite,
   ROOT,
   type ReplicaStatus as Status,
   replicaStatus as status,
@@ -25,29 +22,14 @@ import {
 } from "./launched.js";
 
 const CONFIG = join(ROOT, "examples", "demo.yaml");
-const dir = mkdtempSync(join(tmpdir(), "p4paxos-replica-failover-"));
-let cluster: LaunchedCluster | null = null;
-
-beforeAll(ensureBuilt, 180_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+const launchIt = launchedSuite("replica-failover");
 
 describe("a KV replica down during a coordinator failover", () => {
   it("catches up after it restarts: same log and digest, every write, exactly-once CAS, linearizable", async () => {
     const d = await loadOrThrow(CONFIG);
     const coord = coordinatorSwitchOf(d, d.paxos.groups[0]!.id)!;
     const [hostA, hostB] = d.hosts.filter((h) => h.roles.kv).map((h) => h.name) as [string, string];
-    const {
-      cluster: c,
-      follower,
-      clock,
-      controllerTail,
-    } = await launch(CONFIG, join(dir, "run"), (x) => {
-      cluster = x;
-    });
+    const { cluster: c, follower, clock, controllerTail } = await launchIt(CONFIG);
     const urlA = c.kvUrls()[hostA]!;
     const urlB = c.kvUrls()[hostB]!;
     const history = new KvHistory();

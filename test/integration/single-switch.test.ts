@@ -4,38 +4,20 @@
 // answer its P1A on the controller agent's socket. The switch then restarts with wiped
 // registers: fenced, failover to the server coordinator, fail-back, and the KV service goes on
 // with both replicas identical and the history linearizable.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LaunchedCluster } from "../../controller/launch/launcher.js";
+import { describe, expect, it } from "vitest";
 import { tail } from "../../controller/launch/process.js";
 import { KvClient } from "../../hosts/kv/client.js";
 import { checkLinearizable, formatHistory } from "../../hosts/kv/linearizability.js";
 import { KvHistory } from "./kv-history.js";
-import { delay, ensureBuilt, launch, ROOT, replicaStatus, until } from "./launched.js";
+import { delay, launchedSuite, ROOT, replicaStatus, until } from "./launched.js";
 
 const CONFIG = join(ROOT, "examples", "single.yaml");
-const dir = mkdtempSync(join(tmpdir(), "p4paxos-single-"));
-let cluster: LaunchedCluster | null = null;
-
-beforeAll(ensureBuilt, 180_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+const launchIt = launchedSuite("single");
 
 describe("single switch with two server acceptors", () => {
   it("starts, survives the switch's restart with wiped state (fenced, failover, fail-back), replicas agree", async () => {
-    const {
-      cluster: c,
-      follower,
-      clock,
-      controllerTail,
-    } = await launch(CONFIG, join(dir, "run"), (x) => {
-      cluster = x;
-    });
+    const { cluster: c, follower, clock, controllerTail } = await launchIt(CONFIG);
     // Start-up Phase 1 completed: the switch alone (acceptor 1) is no majority of three.
     const start = (re: RegExp) => follower.waitFor(re, Number.NEGATIVE_INFINITY, 5000);
     expect(await start(/Phase 1 with FENCE in round \d+ done/), controllerTail()).toBeDefined();
