@@ -19,7 +19,7 @@ export {
   type KvOp,
   type KvOutput,
 } from "./kv/linearizability.js";
-export { KvReplica, type KvReplicaOptions, KvUnavailable } from "./kv/replica.js";
+export { KvRefused, KvReplica, type KvReplicaOptions, KvUnavailable } from "./kv/replica.js";
 export { type KvResult, KvStateMachine } from "./kv/state.js";
 export {
   type DeliveryListener,
@@ -35,6 +35,7 @@ export { UdpEndpoint } from "./net/udp.js";
 export { PlanError, parsePlan } from "./plan-file.js";
 export {
   type ProposalResult,
+  ProposeRefused,
   ProposerClient,
   type ProposerClientOptions,
   ProposeTimeout,

@@ -18,7 +18,7 @@ const HELP = `Usage: paxosctl counters -c FILE SWITCH [--all] [--json]
 
 Print SWITCH's indexed counters with their cells named: MyIngress.paxos_rx and MyEgress.paxos_tx
 by message type (REQUEST, P2A, ...), MyIngress.drops by reason (malformed, port_filter,
-no_role, coord_full, amnesia, round_low, stale, ring_full, no_route). Zero cells are left out
+no_role, coord_full, amnesia, round_low, stale, ring_full, no_quorum, no_route). Zero cells are left out
 unless --all.
 
 Options:

@@ -19,12 +19,14 @@ Commands:
 Options:
   --replica URL   the replica, e.g. http://10.0.0.20:8080
   --timeout MS    give up after MS (default 5000); the outcome is then unknown
+                  (a refusal for lack of a quorum of acceptors comes at once, with its outcome)
   --local         get: no log round (may be stale)
   --absent        cas: expect KEY to be absent (EXPECTED is ignored)
   --json          print the replica's JSON answer
   -h, --help      this text
 
-Exit codes: 0 done (cas: swapped), 1 key absent / cas refused / outcome unknown, 2 usage error.
+Exit codes: 0 done (cas: swapped), 1 key absent / cas refused / outcome unknown / refused for
+lack of a quorum ("not applied" or "outcome unknown" says which), 2 usage error.
 
 Examples:
   paxosctl kv --replica http://127.0.0.1:8080 put color blue
@@ -92,6 +94,11 @@ export const kvCommand: Command = {
     }
     if (r.kind === "unknown") {
       io.err(`paxosctl kv: no answer (${r.error}); the command may or may not have taken effect`);
+      return ExitCode.FAILURE;
+    }
+    if (r.kind === "refused") {
+      if (v.json) io.out(JSON.stringify({ error: r.error, outcome: r.outcome }));
+      io.err(`paxosctl kv: ${r.error}`);
       return ExitCode.FAILURE;
     }
     const { status, body } = r;

@@ -3,7 +3,7 @@
 import { randomClientProposerId } from "../../hosts/kv/session.js";
 import { type Address, parseAddress, parseBindAddress } from "../../hosts/net/address.js";
 import { PeerTable } from "../../hosts/net/peers.js";
-import { ProposerClient, ProposeTimeout } from "../../hosts/proposer/client.js";
+import { ProposeRefused, ProposerClient, ProposeTimeout } from "../../hosts/proposer/client.js";
 import { PAXOS_UDP_PORT, VALUE_SIZE } from "../../src/wire/header.js";
 import { type CliIO, type Command, ExitCode, parseCommandArgs, UsageError } from "./command.js";
 
@@ -28,8 +28,12 @@ Options:
   --json               one JSON object per value
   -h, --help           this text
 
-Exit codes: 0 every value delivered, 1 some not delivered in time (their outcome is unknown),
-2 usage error.
+A value the group's coordinator refuses because too few acceptors are alive fails at once:
+"refused: 1 of 3 acceptors reachable, quorum 2; not applied" (no attempt was stamped: it never
+takes effect) or "…; outcome unknown" (an earlier attempt may still be decided, then once).
+
+Exit codes: 0 every value delivered, 1 some not delivered (in time: outcome unknown; refused:
+as printed), 2 usage error.
 
 Examples:
   paxosctl propose --service 10.0.100.1 --learner 10.0.0.20:34953 hello world
@@ -125,8 +129,12 @@ export const proposeCommand: Command = {
           );
         } else {
           failed++;
-          const msg = o.reason instanceof ProposeTimeout ? o.reason.message : String(o.reason);
-          io.out(v.json ? JSON.stringify({ value: text, ok: false, error: msg }) : `${text}: ${msg}`);
+          const e = o.reason;
+          const msg = e instanceof ProposeTimeout || e instanceof ProposeRefused ? e.message : String(e);
+          const outcome = e instanceof ProposeRefused ? e.outcome : "unknown";
+          io.out(
+            v.json ? JSON.stringify({ value: text, ok: false, error: msg, outcome }) : `${text}: ${msg}`,
+          );
         }
       });
     } finally {

@@ -27,7 +27,9 @@ coordinator role. Running it again writes nothing.
 With --daemon it keeps running: PING/PONG heartbeats every heartbeatMs, failover to the server
 coordinator after failoverMs of silence, fail-back when the switch returns, fencing of acceptor
 switches that restarted, drift repair every --watch-ms, trimming from learners' DELIVERED
-reports (received on --agent). SIGINT/SIGTERM stop it; the state file keeps everything.
+reports (received on --agent), and liveness probes of every acceptor: while fewer than a quorum
+answer, the coordinator switch refuses REQUESTs (NACK_NOQUORUM) instead of stamping them, until a
+quorum is back. SIGINT/SIGTERM stop it; the state file keeps everything.
 
 Options:
   -c, --config FILE          the deployment
@@ -144,7 +146,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
     for (const gc of d.paxos.groups) {
       const g = ctl.group(gc.id);
       log(
-        `group ${gc.id}: ${g.requestsTo === "switch" ? `served by its switch in round ${g.round}` : g.requestsTo === "server" ? `served by server coordinator ${g.serverCoordinator ?? ""}` : "not served (REQUESTs dropped)"}, trim ${g.trim}`,
+        `group ${gc.id}: ${g.requestsTo === "switch" ? `served by its switch in round ${g.round}` : g.requestsTo === "server" ? `served by server coordinator ${g.serverCoordinator ?? ""}` : "not served (REQUESTs dropped)"}, trim ${g.trim}` +
+          (g.requestsTo === "switch" && g.noQuorum
+            ? `; refusing requests: no quorum (${g.noQuorum.alive} of ${d.acceptors.length} acceptors alive when last seen by a controller daemon, quorum ${d.quorum})`
+            : ""),
       );
     }
     if (!values.daemon) {

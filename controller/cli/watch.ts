@@ -3,7 +3,7 @@
 import { intFlag, loadConfig, parseFlags, runCommand } from "../runtime/cli-common.js";
 import { formatStatus } from "../runtime/inspect.js";
 import { type CliIO, type Command, ExitCode } from "./command.js";
-import { collectStatus } from "./status.js";
+import { collectGroups, collectStatus, formatGroups } from "./status.js";
 
 const HELP = `Usage: paxosctl watch -c FILE [--interval-ms N] [--count N] [--json]
 
@@ -15,7 +15,7 @@ Options:
   -c, --config FILE   the deployment
   --interval-ms N     refresh period (default 1000)
   --count N           stop after N refreshes (default: run until interrupted)
-  --json              one line of JSON per refresh: {"time", "switches"}
+  --json              one line of JSON per refresh: {"time", "switches", "groups"}
 
 Exit codes: 0 ok (last refresh: all reachable), 1 failure, 2 usage, 3 last refresh had an
 unreachable switch.
@@ -43,12 +43,14 @@ async function run(args: string[], io: CliIO): Promise<number> {
     for (let n = 0; !stop && (count === 0 || n < count); n++) {
       if (n > 0) await new Promise((r) => setTimeout(r, interval));
       const rows = await collectStatus(d, 1, 2000);
+      const groups = collectGroups(d);
       code = rows.every((r) => r.reachable) ? ExitCode.OK : ExitCode.UNREACHABLE;
-      if (values.json) io.out(JSON.stringify({ time: new Date().toISOString(), switches: rows }));
+      if (values.json)
+        io.out(JSON.stringify({ time: new Date().toISOString(), switches: rows, groups: groups.groups }));
       else {
         const redraw = process.stdout.isTTY === true;
         io.out(
-          `${redraw ? "\x1b[2J\x1b[H" : ""}${new Date().toISOString()}  ${d.name}\n${formatStatus(rows)}\n`,
+          `${redraw ? "\x1b[2J\x1b[H" : ""}${new Date().toISOString()}  ${d.name}\n${formatStatus(rows)}\n${formatGroups(d, groups)}\n`,
         );
       }
     }

@@ -2,7 +2,7 @@
 // state (rounds, coordinator placement, acceptor fences). docs/deployment.md, "Desired state",
 // explains each entry; docs/dataplane.md is the contract for tables, actions and parameters.
 
-import { PAXOS_UDP_PORT } from "../../src/wire/header.js";
+import { noQuorumAux, PAXOS_UDP_PORT } from "../../src/wire/header.js";
 import { Topology } from "../config/topology.js";
 import type { Deployment, HostConfig, HostRoles, SwitchConfig } from "../config/types.js";
 import { sortEntries, sortGroups, sortReplicas } from "./canonical.js";
@@ -93,6 +93,8 @@ function checkState(d: Deployment, state: ControllerState): void {
       throw new DesiredStateError(
         `group ${g.id}: requests go to a server but no server-coordinator serves it`,
       );
+    if (gs.noQuorum !== undefined && !(Number.isInteger(gs.noQuorum.alive) && gs.noQuorum.alive >= 0))
+      throw new DesiredStateError(`group ${g.id}: noQuorum.alive ${gs.noQuorum.alive} is not a count`);
     for (const [id, fence] of Object.entries(gs.acceptors)) {
       if (!d.acceptors.some((a) => a.id === Number(id)))
         throw new DesiredStateError(`group ${g.id}: no acceptor with id ${id}`);
@@ -199,11 +201,26 @@ export function computeDesiredState(d: Deployment, state: ControllerState): Desi
       }
     }
 
-    // Coordinator: role entry per group (only while the switch serves it), acceptor multicast group.
+    // Coordinator: role entry per group (only while the switch serves it; `refuse` while too few
+    // acceptors are alive), acceptor multicast group.
     for (const gid of sw.roles.coordinator?.groups ?? []) {
       const gs = state.groups[gid]!;
       const mgid = acceptorMgid(gid);
-      if (gs.switchRole)
+      if (gs.switchRole && gs.noQuorum)
+        entries.push({
+          table: TABLES.coordinator,
+          match: { [FIELDS.group]: gid },
+          action: ACTIONS.refuse,
+          params: {
+            round: gs.round,
+            nack_aux: noQuorumAux({
+              alive: gs.noQuorum.alive,
+              acceptors: d.acceptors.length,
+              quorum: d.quorum,
+            }),
+          },
+        });
+      else if (gs.switchRole)
         entries.push({
           table: TABLES.coordinator,
           match: { [FIELDS.group]: gid },

@@ -30,6 +30,7 @@ export const ACTIONS = {
   l2Forward: "MyIngress.l2_forward",
   drop: "MyIngress.drop",
   setCoordinator: "MyIngress.coordinator.set_coordinator",
+  refuse: "MyIngress.coordinator.refuse",
   setAcceptor: "MyIngress.acceptor.set_acceptor",
   rewriteDst: "MyEgress.rewrite_dst",
   loopback: "MyEgress.loopback",

@@ -80,6 +80,12 @@ export interface GroupState {
   trim: number;
   /** Per acceptor id; a missing id means { floor: 0, join: 0 } (never lost its state). */
   acceptors: Record<number, AcceptorFence>;
+  /**
+   * Set while the controller sees fewer acceptors alive than a quorum (`alive` of them): the
+   * coordinator switch's role entry is `refuse` instead of `set_coordinator`, so REQUESTs are
+   * answered NACK_NOQUORUM and nothing is stamped. Absent (older state files too): serving.
+   */
+  noQuorum?: { alive: number };
 }
 
 export interface ControllerState {

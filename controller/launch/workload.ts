@@ -28,8 +28,10 @@ export interface WorkloadResult {
   /** Latency (ms) of answered operations. */
   latencies: number[];
   answered: number;
-  /** No answer (timeout, 504): outcome unknown. */
+  /** No answer (timeout, 504), or refused with outcome unknown: outcome unknown. */
   unknown: number;
+  /** Refused at once (503, no quorum of acceptors), known not applied: left out of the history. */
+  refused: number;
   /** Refused (4xx/5xx other than 409/404 as answers): a bug in the client or a replica. */
   errors: string[];
   elapsedMs: number;
@@ -90,6 +92,7 @@ export class Workload {
     latencies: [],
     answered: 0,
     unknown: 0,
+    refused: 0,
     errors: [],
     elapsedMs: 0,
   };
@@ -143,6 +146,12 @@ export class Workload {
             this.result.unknown++;
             this.result.errors.push(`${op.kind} ${key}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
           }
+        } else if (res.kind === "refused" && res.outcome === "not_applied") {
+          // It never takes effect: not an operation of the history (the checker would catch
+          // a refusal that did take effect as a value written by nobody).
+          this.result.refused++;
+          this.completed++;
+          continue;
         } else {
           this.result.unknown++;
         }

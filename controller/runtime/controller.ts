@@ -2,7 +2,9 @@
 // deployment and the controller state say (reconciliation over P4Runtime), starts consensus
 // (Phase 1 of the first round through the data plane), watches the coordinator switches with
 // PING/PONG, fails over to the server coordinator and back, fences acceptors that lost their
-// state, and trims from the learners' DELIVERED reports. State changes are persisted before
+// state, and trims from the learners' DELIVERED reports. It probes every acceptor through the data
+// plane (a P1A in round 0), and while fewer than a quorum answer it makes the coordinator switch
+// refuse REQUESTs (NACK_NOQUORUM) instead of stamping them. State changes are persisted before
 // they are acted on; src/paxos/sim/controller.ts is the simulated model of the same procedures.
 import { createSocket, type Socket } from "node:dgram";
 import { epochFloor, roundEpoch } from "../../src/paxos/round.js";
@@ -22,7 +24,7 @@ import { type ControlSource, DEFAULT_SOURCE } from "./packets.js";
 import type { Pipeline } from "./pipeline.js";
 import { type AcceptorChannel, ControllerRecovery, RecoveryPreempted } from "./recovery.js";
 import { ServerControl, ServerControlError } from "./server-control.js";
-import { loadState, type PersistentState, saveState } from "./state-file.js";
+import { type GroupLiveness, loadState, type PersistentState, saveState } from "./state-file.js";
 import { SwitchLink, type UpdateFailure } from "./switch-link.js";
 
 export interface ControllerOptions {
@@ -68,7 +70,25 @@ export interface GroupRuntime {
   switchBackSince: number | null;
   /** Listeners for PONGs (probes in progress). */
   waiters: Set<(m: PaxosMessage) => void>;
+  /** Per acceptor id: the answers to the liveness probes (round-0 P1As) of this group. */
+  acceptors: Map<number, AcceptorLiveness>;
+  /** When the heartbeat last started a round change for an acceptor fenced above the round. */
+  floorChangeAt: number;
+  /** When an acceptor was last fenced (its own round change starts then; the heartbeat waits). */
+  fencedAt: number;
 }
+
+export interface AcceptorLiveness {
+  /** When the newest probe it answered was sent (ms; the daemon's start before any answer). */
+  answeredSentAt: number;
+  /** Probes sent to it since its last answer. */
+  unanswered: number;
+  /** It answered a probe since the daemon started (before that it counts alive on credit). */
+  answered: boolean;
+}
+
+/** Liveness probes not answered within this many sent are forgotten (their answers ignored). */
+const PROBES_KEPT = 4096;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isAfter = (a: number, b: number) => {
@@ -90,6 +110,9 @@ export class Controller {
   private socket: Socket | null = null;
   /** Switches whose stream broke since they were last reconciled. */
   private readonly wasDown = new Set<string>();
+  /** Liveness probes: nonce (the P1A's instance) → when it was sent. */
+  private readonly probesSent = new Map<number, number>();
+  private probeNonce = 0;
   private closed = false;
   /** Counters shown by status. */
   readonly stats = {
@@ -103,6 +126,12 @@ export class Controller {
     repairs: 0,
     /** Messages for a server role whose switch was not usable (see sendToHost). */
     unsentToHost: 0,
+    /** Liveness probes sent to acceptors, and answers received. */
+    acceptorProbes: 0,
+    acceptorAnswers: 0,
+    /** Times a group started / stopped refusing REQUESTs for lack of a quorum. */
+    refusals: 0,
+    refusalsEnded: 0,
   };
 
   constructor(readonly o: ControllerOptions) {
@@ -122,6 +151,11 @@ export class Controller {
         busy: false,
         switchBackSince: null,
         waiters: new Set(),
+        acceptors: new Map(
+          this.d.acceptors.map((a) => [a.id, { answeredSentAt: 0, unanswered: 0, answered: false }]),
+        ),
+        floorChangeAt: 0,
+        fencedAt: 0,
       });
   }
 
@@ -258,6 +292,11 @@ export class Controller {
   }
 
   private onPaxos(from: string, m: PaxosMessage): void {
+    if (isProbeAnswer(m)) {
+      // Only the acceptor switch itself answers through its own stream.
+      if (this.switchOf(from)?.roles.acceptor?.id === m.acceptor) this.onProbeAnswer(m);
+      return;
+    }
     for (const r of this.recoveries) r.receive(m);
     if (m.msgtype !== MsgType.PONG) return;
     const rt = this.groups.get(m.group);
@@ -570,22 +609,65 @@ export class Controller {
 
   /**
    * Protocol §9, first half: an acceptor switch lost its registers. Its role entry gets floor
-   * (above every round ever assigned) and join (W + R), persisted before the entry is written,
-   * so it never votes without them.
+   * (above every round ever assigned) and join, persisted before the entry is written, so it
+   * never votes without them. join = W + R, or — when the switch came back empty (it cannot have
+   * voted since it restarted) and the group is served by its coordinator switch — the lower
+   * bound issuedBound finds: the last instance issued, from a PONG in the serving round.
    */
-  private fenceState(name: string): boolean {
+  private async fenceState(name: string, empty: boolean): Promise<boolean> {
     const s = this.switchOf(name);
     if (!s.roles.acceptor) return false;
+    const issued = new Map<number, number>();
+    if (empty)
+      for (const gc of this.d.paxos.groups) {
+        const bound = await this.issuedBound(gc.id, name);
+        if (bound !== null) issued.set(gc.id, bound);
+      }
     const floor = epochFloor(roundEpoch(this.state.highestRound) + 1);
     this.state.highestRound = Math.max(this.state.highestRound, floor);
+    for (const rt of this.groups.values()) rt.fencedAt = Date.now();
+    const joins: string[] = [];
     for (const gc of this.d.paxos.groups) {
       const g = this.group(gc.id);
-      g.acceptors[s.roles.acceptor.id] = { floor, join: g.trim + this.d.p4.ringSize };
+      const join = Math.min(g.trim + this.d.p4.ringSize, issued.get(gc.id) ?? Number.POSITIVE_INFINITY);
+      g.acceptors[s.roles.acceptor.id] = { floor, join };
+      joins.push(`group ${gc.id} join ${join}${issued.has(gc.id) ? " (last instance issued)" : " (W + R)"}`);
     }
     this.stats.fences++;
     this.save();
-    this.log(`${name}: acceptor ${s.roles.acceptor.id} lost its state; fenced with floor ${floor}`);
+    this.log(
+      `${name}: acceptor ${s.roles.acceptor.id} lost its state; fenced with floor ${floor}, ${joins.join(", ")}`,
+    );
     return true;
+  }
+
+  /**
+   * An upper bound on every instance of `group` that a coordinator has issued so far, or null
+   * when the controller cannot know one (then join stays W + R). Known when the group is served
+   * by its coordinator switch (not the restarted one) with no procedure running: every instance
+   * in which a value can have been chosen in a round below any floor handed out now is below the
+   * switch's `next` — the switch issued it in its round, or the Phase 1 with FENCE that handed
+   * the group to the switch saw it (§7 step 4: `next` > hi'), or a gap recovery filled it, which
+   * only covers instances already issued. A PONG in the serving round, to a PING sent now, gives
+   * `next`; the round proves the switch kept its registers since it got that role.
+   */
+  private async issuedBound(group: number, restarted: string): Promise<number | null> {
+    const g = this.group(group);
+    const rt = this.groups.get(group)!;
+    const coord = coordinatorSwitchOf(this.d, group);
+    const t = this.d.paxos.timeouts;
+    // A procedure in progress (another acceptor's round change, say) ends first: the switch it
+    // leaves serving gives the bound. The acceptor cannot vote meanwhile: it has no role entry.
+    const until = Date.now() + 2 * Math.max(2000, 4 * t.failoverMs);
+    while (rt.busy && Date.now() < until && !this.closed) await sleep(20);
+    const serving = () => !rt.busy && g.requestsTo === "switch" && g.switchRole;
+    if (!coord || coord.name === restarted || !serving() || !this.usable(coord.name)) return null;
+    const round = g.round;
+    const pong = await this.probe(group, (m) => m.round === round, Math.max(500, 2 * t.failoverMs));
+    if (!pong || !serving() || g.round !== round) return null;
+    // `next` never goes back while the switch keeps its registers.
+    if (pong.instance < (this.state.knownNext[group] ?? 1)) return null;
+    return Math.max(g.trim, pong.instance - 1);
   }
 
   /** Second half: every running group moves to a round ≥ floor, so the acceptor rejoins. */
@@ -598,10 +680,15 @@ export class Controller {
     }
   }
 
-  /** A switch whose pipeline is not ours (none, or another) restarted: its registers are gone. */
-  private async amnesiac(name: string): Promise<boolean> {
+  /**
+   * A switch whose pipeline is not ours restarted: its registers are gone. "empty": it runs no
+   * pipeline at all, so it cannot have voted since it restarted; "other": another one.
+   */
+  private async amnesiac(name: string): Promise<"empty" | "other" | false> {
     try {
-      return (await this.links.get(name)!.pipelineCookie()) !== this.o.pipeline.cookie;
+      const cookie = await this.links.get(name)!.pipelineCookie();
+      if (cookie === this.o.pipeline.cookie) return false;
+      return cookie === null ? "empty" : "other";
     } catch {
       return false;
     }
@@ -633,7 +720,7 @@ export class Controller {
     const amnesia = await this.amnesiac(name);
     this.log(`${name}: stream back${amnesia ? " with its pipeline gone: restarted" : ""}`);
     const withdrawn = amnesia ? this.withdrawRole(name) : [];
-    const fenced = amnesia && this.fenceState(name);
+    const fenced = amnesia !== false && (await this.fenceState(name, amnesia === "empty"));
     // Until now the switch counted as down: the watch loop could not write an unfenced role.
     this.wasDown.delete(name);
     try {
@@ -668,9 +755,10 @@ export class Controller {
     const withdrawn: number[] = [];
     if (Object.values(this.state.started).some(Boolean))
       for (const s of this.d.switches) {
-        if (!this.usable(s.name) || !(await this.amnesiac(s.name))) continue;
+        const amnesia = this.usable(s.name) ? await this.amnesiac(s.name) : false;
+        if (amnesia === false) continue;
         withdrawn.push(...this.withdrawRole(s.name));
-        if (this.fenceState(s.name)) fenced.push(s.name);
+        if (await this.fenceState(s.name, amnesia === "empty")) fenced.push(s.name);
       }
     const reports = await this.reconcileAll();
     for (const gc of this.d.paxos.groups) {
@@ -701,6 +789,12 @@ export class Controller {
     for (const rt of this.groups.values()) {
       rt.lastPong = Date.now();
       rt.unanswered = 0;
+      // Every acceptor counts as alive until it has had failoverMs to answer.
+      for (const a of rt.acceptors.values()) {
+        a.answeredSentAt = Date.now();
+        a.unanswered = 0;
+        a.answered = false;
+      }
     }
     if (this.o.agentBind && !this.socket) await this.openAgentSocket(this.o.agentBind);
     this.timers.push(setInterval(() => this.heartbeat(), t.heartbeatMs));
@@ -714,11 +808,27 @@ export class Controller {
   private heartbeat(): void {
     const now = Date.now();
     const t = this.d.paxos.timeouts;
+    this.checkQuorums(now);
+    this.probeAcceptors(now);
     for (const gc of this.d.paxos.groups) {
       const g = this.group(gc.id);
       const rt = this.groups.get(gc.id)!;
       const coord = coordinatorSwitchOf(this.d, gc.id);
       if (rt.busy || !coord) continue;
+      if (
+        g.requestsTo === "switch" &&
+        g.switchRole &&
+        !g.noQuorum &&
+        now - rt.floorChangeAt > 4 * t.failoverMs &&
+        now - rt.fencedAt > 4 * t.failoverMs &&
+        Object.values(g.acceptors).some((f) => f.floor > g.round)
+      ) {
+        // An acceptor fenced while a round change ran (two restarts at once) is still below
+        // its floor: move on to a round it may take part in (protocol §9).
+        rt.floorChangeAt = now;
+        this.background("failback", this.failback(gc.id, "an acceptor is fenced above the round"));
+        continue;
+      }
       if (g.requestsTo === "switch" && g.switchRole) {
         // Dead = silent for failoverMs *and* that many heartbeats unanswered: a controller
         // that was itself stalled (fewer PINGs sent) does not blame the switch.
@@ -780,6 +890,141 @@ export class Controller {
     }
   }
 
+  // --- acceptor liveness and refusal ----------------------------------------------------------
+
+  /**
+   * How the acceptors of the deployment are reached for a probe: acceptor switches by PacketOut
+   * (their answer is a PacketIn), server acceptors by a PacketOut into their switch (their answer
+   * comes to the agent socket). null: this acceptor cannot be probed now and is not counted dead
+   * for it — a server acceptor without the agent socket or without a usable switch to send from.
+   * An acceptor switch whose stream is not usable is dead (`send` answers false).
+   */
+  private probeChannel(a: {
+    id: number;
+    kind: "switch" | "host";
+    name: string;
+  }): ((m: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }) => boolean) | null {
+    if (a.kind === "switch") return (m) => this.send(a.name, m);
+    const h = this.d.hosts.find((x) => x.name === a.name);
+    if (!h || !this.socket || this.source === DEFAULT_SOURCE || !this.usable(h.switch)) return null;
+    const link = this.links.get(h.switch)!;
+    return (m) => link.sendPaxos(this.source, m, { mac: h.mac, ip: h.ip, udpPort: h.udpPort });
+  }
+
+  /**
+   * One probe per acceptor and started group: a P1A in round 0, which every acceptor answers
+   * NACK_ROUND without touching its state (protocol §5 rule 0). The instance field carries a
+   * nonce, so an answer tells which probe — and so how long ago — it answers.
+   */
+  private probeAcceptors(now: number): void {
+    this.probeNonce = (this.probeNonce + 1) >>> 0 || 1;
+    const nonce = this.probeNonce;
+    this.probesSent.set(nonce, now);
+    if (this.probesSent.size > PROBES_KEPT) this.probesSent.delete(this.probesSent.keys().next().value!);
+    for (const gc of this.d.paxos.groups) {
+      if (!this.state.started[gc.id]) continue;
+      const rt = this.groups.get(gc.id)!;
+      for (const a of this.d.acceptors) {
+        const send = this.probeChannel(a);
+        if (!send) continue;
+        const st = rt.acceptors.get(a.id)!;
+        st.unanswered++;
+        this.stats.acceptorProbes++;
+        send({ msgtype: MsgType.P1A, group: gc.id, instance: nonce, round: 0 });
+      }
+    }
+  }
+
+  private onProbeAnswer(m: PaxosMessage): void {
+    const sentAt = this.probesSent.get(m.instance);
+    const st = this.groups.get(m.group)?.acceptors.get(m.acceptor);
+    if (sentAt === undefined || !st) return;
+    this.stats.acceptorAnswers++;
+    st.answered = true;
+    if (sentAt >= st.answeredSentAt) {
+      st.answeredSentAt = sentAt;
+      st.unanswered = 0;
+    }
+  }
+
+  /**
+   * Which acceptors of `group` count as alive now: those that answered a probe sent within
+   * failoverMs (an acceptor switch also needs its stream), and those that cannot be probed.
+   * Silence counts only after that many probes went unanswered, so a controller that was itself
+   * stalled does not blame the acceptors.
+   */
+  liveness(group: number, now = Date.now(), confirmed = false): GroupLiveness {
+    const t = this.d.paxos.timeouts;
+    const misses = Math.max(2, Math.floor(t.failoverMs / t.heartbeatMs / 2));
+    const rt = this.groups.get(group)!;
+    const alive: number[] = [];
+    const unprobed: number[] = [];
+    for (const a of this.d.acceptors) {
+      const st = rt.acceptors.get(a.id)!;
+      if (a.kind === "switch" && !this.usable(a.name)) continue;
+      if (a.kind === "host" && this.probeChannel(a) === null) {
+        unprobed.push(a.id);
+        continue;
+      }
+      // `confirmed`: only acceptors that really answered since the daemon started.
+      if (confirmed && !st.answered) continue;
+      if (now - st.answeredSentAt <= t.failoverMs || st.unanswered < misses) alive.push(a.id);
+    }
+    return { alive, unprobed, acceptors: this.d.acceptors.length, quorum: this.d.quorum, at: now };
+  }
+
+  /**
+   * Protocol §4, refusing: a group served by its switch whose alive acceptors are fewer than a
+   * quorum gets the `refuse` role entry (REQUESTs answered NACK_NOQUORUM, nothing stamped); the
+   * plain entry returns as soon as a quorum answers again. Refusing only stops new instances:
+   * `next` and the round stay, so nothing decided or in flight is touched.
+   */
+  private checkQuorums(now: number): void {
+    for (const gc of this.d.paxos.groups) {
+      if (!this.state.started[gc.id]) continue;
+      const g = this.group(gc.id);
+      const rt = this.groups.get(gc.id)!;
+      // A refusal (persisted, perhaps by an earlier daemon) ends only on real answers, never on
+      // the credit every acceptor gets while the daemon starts: that would stamp REQUESTs into
+      // instances nobody can decide, for failoverMs.
+      const view = this.liveness(gc.id, now, g.noQuorum !== undefined);
+      const count = view.alive.length + view.unprobed.length;
+      const before = this.state.liveness?.[gc.id];
+      const changed =
+        !before ||
+        before.alive.join() !== view.alive.join() ||
+        before.unprobed.join() !== view.unprobed.join();
+      if (changed) {
+        this.state.liveness ??= {};
+        this.state.liveness[gc.id] = view;
+      }
+      const coord = coordinatorSwitchOf(this.d, gc.id);
+      const served = g.requestsTo === "switch" && g.switchRole && !!coord;
+      const say = `${count} of ${view.acceptors} acceptors alive (quorum ${view.quorum})`;
+      let entry = false;
+      if (count < view.quorum && served && !rt.busy) {
+        if (g.noQuorum?.alive !== count) {
+          if (!g.noQuorum) {
+            this.stats.refusals++;
+            this.log(`group ${gc.id}: ${say}: refusing requests`);
+          } else this.log(`group ${gc.id}: ${say}: still refusing requests`);
+          g.noQuorum = { alive: count };
+          entry = true;
+        }
+      } else if (count >= view.quorum && g.noQuorum) {
+        delete g.noQuorum;
+        this.stats.refusalsEnded++;
+        this.log(
+          `group ${gc.id}: quorum back (${count} of ${view.acceptors} acceptors alive, quorum ${view.quorum}): serving`,
+        );
+        entry = true;
+      } else if (changed) this.log(`group ${gc.id}: ${say}`);
+      if (changed || entry) this.save();
+      // The coordinator's role entry follows at once (the watch loop would repair it later).
+      if (entry && coord && this.usable(coord.name)) this.background("refusal", this.reconcile(coord.name));
+    }
+  }
+
   // --- trimming (protocol §8) ------------------------------------------------------------------
 
   private async openAgentSocket(bind: { host: string; port: number }): Promise<void> {
@@ -790,6 +1035,10 @@ export class Controller {
       const r = decodePaxos(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), 0);
       if (!r.ok) return;
       if (r.value.msgtype === MsgType.DELIVERED) this.onDelivered(r.value);
+      else if (isProbeAnswer(r.value)) {
+        if (this.d.acceptors.some((a) => a.kind === "host" && a.id === r.value.acceptor))
+          this.onProbeAnswer(r.value);
+      }
       // Server acceptors' answers to the controller's own P1A.
       else for (const rec of this.recoveries) rec.receive(r.value);
     });
@@ -869,4 +1118,9 @@ export class Controller {
     this.socket = null;
     await sleep(0);
   }
+}
+
+/** An acceptor's answer to a liveness probe: NACK_ROUND in round 0 (no procedure uses round 0). */
+function isProbeAnswer(m: PaxosMessage): boolean {
+  return m.msgtype === MsgType.NACK_ROUND && m.round === 0;
 }

@@ -4,10 +4,10 @@
 
 import { counterEntity, tableWildcard } from "../../src/p4runtime/entities.js";
 import { DROP_REASONS } from "../../src/paxos/counters.js";
-import { MsgType } from "../../src/wire/header.js";
+import { MsgType, type NoQuorumStatus, parseNoQuorumAux } from "../../src/wire/header.js";
 import type { PaxosMessage } from "../../src/wire/message.js";
 import type { SwitchConfig } from "../config/types.js";
-import { TABLES } from "../desired/names.js";
+import { ACTIONS, TABLES } from "../desired/names.js";
 import { ExitError, readSession } from "./cli-common.js";
 import { DEFAULT_SOURCE } from "./packets.js";
 import { cookieHex, type Pipeline } from "./pipeline.js";
@@ -30,7 +30,14 @@ export interface SwitchStatus {
   /** "us" (this command was primary for a moment), "controller" (another controller is), "none". */
   primary: string;
   roles: string[];
-  coordinator: { group: number; round: number; next?: number; trim?: number }[];
+  coordinator: {
+    group: number;
+    round: number;
+    next?: number;
+    trim?: number;
+    /** The role entry is `refuse`: REQUESTs are answered NACK_NOQUORUM with this status. */
+    refusing?: NoQuorumStatus;
+  }[];
   acceptor: { group: number; id: number; floor: number; join: number }[];
   drops: Record<string, number>;
 }
@@ -82,7 +89,12 @@ export async function switchStatus(
         const r = idx.renderTableEntry(e.entity.value);
         const group = num(Object.values(r.match ?? {})[0]);
         const p = r.params ?? {};
-        if (role === "c") out.coordinator.push({ group, round: num(p.round) });
+        if (role === "c")
+          out.coordinator.push({
+            group,
+            round: num(p.round),
+            ...(r.action === ACTIONS.refuse ? { refusing: parseNoQuorumAux(num(p.nack_aux)) } : {}),
+          });
         else out.acceptor.push({ group, id: num(p.acceptor_id), floor: num(p.floor), join: num(p.join) });
       }
     }
@@ -148,7 +160,10 @@ export function formatStatus(rows: SwitchStatus[]): string {
     );
     for (const c of r.coordinator)
       lines.push(
-        `         coordinator group ${c.group}: round ${c.round || "none (no role entry)"}${c.next !== undefined ? `, next instance ${c.next}, trim ${c.trim}` : ""}`,
+        `         coordinator group ${c.group}: round ${c.round || "none (no role entry)"}${c.next !== undefined ? `, next instance ${c.next}, trim ${c.trim}` : ""}` +
+          (c.refusing
+            ? `; refusing requests: no quorum (${c.refusing.alive} of ${c.refusing.acceptors} acceptors alive, quorum ${c.refusing.quorum})`
+            : ""),
       );
     for (const a of r.acceptor)
       lines.push(`         acceptor ${a.id} group ${a.group}: floor ${a.floor}, join ${a.join}`);

@@ -19,6 +19,23 @@ export interface PersistentState {
   /** Per group and learner id: highest instance delivered in order (DELIVERED). */
   delivered: Record<number, Record<number, number>>;
   control: ControllerState;
+  /**
+   * Per group: the controller daemon's last view of which acceptors answer its probes, written
+   * when it changes (for `paxosctl status`). Absent in files written before it existed.
+   */
+  liveness?: Record<number, GroupLiveness>;
+}
+
+/** Which acceptors of a group answered the controller's probes (protocol §7, liveness). */
+export interface GroupLiveness {
+  /** Acceptor ids that answered a probe sent within the last failoverMs. */
+  alive: number[];
+  /** Acceptor ids it cannot probe (server acceptors without its agent socket): counted as alive. */
+  unprobed: number[];
+  acceptors: number;
+  quorum: number;
+  /** Since when it holds (ms since the epoch): written when the view changes. */
+  at: number;
 }
 
 export class StateFileError extends Error {
@@ -52,7 +69,10 @@ function checkGroup(id: string, g: unknown): GroupState {
     !["switch", "server", "none"].includes(String(o.requestsTo)) ||
     !isInt(o.trim) ||
     typeof o.acceptors !== "object" ||
-    o.acceptors === null
+    o.acceptors === null ||
+    // Optional (files written before it existed have none): serving.
+    (o.noQuorum !== undefined &&
+      (typeof o.noQuorum !== "object" || o.noQuorum === null || !isInt(o.noQuorum.alive)))
   )
     throw new StateFileError(`group ${id}: malformed entry`);
   return o as GroupState;
@@ -88,6 +108,9 @@ export function loadState(path: string, d: Deployment): { state: PersistentState
     data.knownNext[g.id] ??= 1;
   }
   data.delivered ??= {};
+  // A view for status only: a malformed one is dropped, never an error.
+  if (data.liveness !== undefined && (typeof data.liveness !== "object" || data.liveness === null))
+    delete data.liveness;
   data.control.down = [];
   return { state: data, existed: true };
 }

@@ -6,13 +6,14 @@
 //   POST   /kv/KEY/cas  {"expected": string|null, "value": string}  → 200 {ok: true} | 409 {ok: false, current}
 //   GET    /status                  counters, positions, digest of the store
 // KEY is URL-encoded (so a key may contain '/'); values are UTF-8 in JSON, with `valueBase64`
-// for exact bytes. Errors: 400 bad request, 413 command does not fit 64 bytes, 504 timeout
-// (outcome unknown: the command may still take effect).
+// for exact bytes. Errors: 400 bad request, 413 command does not fit 64 bytes, 503 refused at once
+// because too few acceptors are alive ({error, outcome: "not_applied" | "unknown"}), 504 timeout
+// ({error, outcome: "unknown"}: the command may still take effect).
 import type { Server } from "node:http";
 import type { Address } from "../net/address.js";
 import { closeHttp, HttpError, readBody, readJson, sendJson, serveHttp } from "../net/http.js";
 import { KvEncodeError } from "./command.js";
-import { type KvReplica, KvUnavailable } from "./replica.js";
+import { KvRefused, type KvReplica, KvUnavailable } from "./replica.js";
 import type { KvResult } from "./state.js";
 
 const utf8 = new TextEncoder();
@@ -49,6 +50,7 @@ async function run(replica: KvReplica, command: Parameters<KvReplica["execute"]>
       throw new HttpError(error.kind === "too_large" ? 413 : 400, error.message);
     }
     if (error instanceof KvUnavailable) throw new HttpError(504, error.message, { outcome: "unknown" });
+    if (error instanceof KvRefused) throw new HttpError(503, error.message, { outcome: error.outcome });
     throw error;
   }
 }

@@ -5,10 +5,16 @@
 import { createHash } from "node:crypto";
 import type { DedupVerdict } from "../../src/paxos/dedup.js";
 import type { Delivery } from "../../src/paxos/effects.js";
+import type { RefusalOutcome } from "../../src/paxos/proposer.js";
 import { LearnerDaemon, type LearnerDaemonOptions } from "../learner/daemon.js";
 import type { Address } from "../net/address.js";
 import type { PeerTable } from "../net/peers.js";
-import { ProposerClient as Client, type ProposerClient, ProposeTimeout } from "../proposer/client.js";
+import {
+  ProposerClient as Client,
+  ProposeRefused,
+  type ProposerClient,
+  ProposeTimeout,
+} from "../proposer/client.js";
 import { encodeKv, type KvCommand } from "./command.js";
 import { MAX_KV_GROUPS, nextIncarnation, sessionProposerId } from "./session.js";
 import { type KvResult, KvStateMachine } from "./state.js";
@@ -16,7 +22,7 @@ import { type KvResult, KvStateMachine } from "./state.js";
 export interface KvReplicaOptions extends Omit<LearnerDaemonOptions, "app" | "bind"> {
   /** The learner's UDP address (2Bs, catch-up). */
   learnerBind: Address;
-  /** The proposers' UDP address (host part; port 0 is fine): NACK_FULL replies arrive there. */
+  /** The proposers' UDP address (host part; port 0 is fine): NACK_FULL / NACK_NOQUORUM arrive there. */
   proposerBind: Address;
   peers: PeerTable;
   window: number;
@@ -28,6 +34,20 @@ export interface KvReplicaOptions extends Omit<LearnerDaemonOptions, "app" | "bi
 
 export class KvUnavailable extends Error {
   override readonly name = "KvUnavailable";
+}
+
+/**
+ * The group's coordinator refused the command: too few acceptors are alive for a quorum.
+ * `outcome` "not_applied": it never takes effect; "unknown": an earlier attempt may still be.
+ */
+export class KvRefused extends Error {
+  override readonly name = "KvRefused";
+  constructor(
+    message: string,
+    readonly outcome: RefusalOutcome,
+  ) {
+    super(message);
+  }
 }
 
 export class KvReplica {
@@ -81,7 +101,8 @@ export class KvReplica {
 
   /**
    * Proposes `command` and resolves with its result once this replica applied it. Throws
-   * KvEncodeError if it does not fit a Paxos value, KvUnavailable (outcome unknown) on timeout.
+   * KvEncodeError if it does not fit a Paxos value, KvUnavailable (outcome unknown) on timeout,
+   * KvRefused (at once, with the outcome) when the coordinator has no quorum of acceptors.
    */
   async execute(command: KvCommand): Promise<KvResult> {
     const value = encodeKv(command);
@@ -95,6 +116,10 @@ export class KvReplica {
       this.results.delete(key);
       if (error instanceof ProposeTimeout) {
         throw new KvUnavailable(`not applied within ${this.options.requestTimeoutMs} ms; outcome unknown`);
+      }
+      if (error instanceof ProposeRefused) {
+        // "request 5 refused: …": the client knows no request numbers, only the command.
+        throw new KvRefused(error.message.replace(/^request \d+ /, "command "), error.outcome);
       }
       throw error;
     }

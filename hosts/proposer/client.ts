@@ -4,8 +4,13 @@
 // ephemeral port needs no entry in any table; proposers with fixed addresses may also be listed
 // in the learners' peer tables. An application embedding its own learner (the KV replica) calls
 // `delivered()` directly instead.
-import { Proposer, type ProposerOptions } from "../../src/paxos/proposer.js";
-import { VALUE_SIZE } from "../../src/wire/header.js";
+import {
+  Proposer,
+  type ProposerOptions,
+  type Refusal,
+  type RefusalOutcome,
+} from "../../src/paxos/proposer.js";
+import { type NoQuorumStatus, VALUE_SIZE } from "../../src/wire/header.js";
 import type { Address } from "../net/address.js";
 import { type HostMessage, HostType } from "../net/hostproto.js";
 import type { PeerTable } from "../net/peers.js";
@@ -45,6 +50,40 @@ export class ProposeTimeout extends Error {
   }
 }
 
+/**
+ * The coordinator refused the request (NACK_NOQUORUM): too few acceptors are alive for a quorum.
+ * `outcome` "not_applied": no attempt was stamped, it never takes effect; "unknown": an earlier
+ * attempt may have been stamped and may still be decided (then once). Fails at once, well before
+ * any timeout.
+ */
+export class ProposeRefused extends Error {
+  override readonly name = "ProposeRefused";
+  readonly seq: number;
+  readonly outcome: RefusalOutcome;
+  readonly status: NoQuorumStatus;
+  readonly attempts: number;
+  constructor(r: Refusal) {
+    super(`request ${r.seq} ${refusalText(r.status)}; ${outcomeText(r.outcome)}`);
+    this.seq = r.seq;
+    this.outcome = r.outcome;
+    this.status = r.status;
+    this.attempts = r.attempts;
+  }
+}
+
+/** "refused: 1 of 3 acceptors reachable, quorum 2" (or without numbers if the coordinator sent none). */
+export function refusalText(s: NoQuorumStatus): string {
+  return s.quorum === 0
+    ? "refused: too few acceptors reachable for a quorum"
+    : `refused: ${s.alive} of ${s.acceptors} acceptors reachable, quorum ${s.quorum}`;
+}
+
+export function outcomeText(o: RefusalOutcome): string {
+  return o === "not_applied"
+    ? "not applied"
+    : "outcome unknown (an earlier attempt may still be decided, then once)";
+}
+
 export class ValueTooLarge extends Error {
   override readonly name = "ValueTooLarge";
 }
@@ -64,7 +103,7 @@ export class ProposerClient {
   private endpoint!: UdpEndpoint;
   private subscribeTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  readonly counters = { notifications: 0, foreignNotifications: 0, timeouts: 0 };
+  readonly counters = { notifications: 0, foreignNotifications: 0, timeouts: 0, refusals: 0 };
 
   private constructor(private readonly options: ProposerClientOptions) {
     this.clock = options.clock ?? monotonicClock;
@@ -75,7 +114,10 @@ export class ProposerClient {
   static async open(options: ProposerClientOptions): Promise<ProposerClient> {
     const c = new ProposerClient(options);
     c.endpoint = await UdpEndpoint.bind(options.bind, {
-      paxos: (msg) => c.perform(c.proposer.handle(msg, c.clock())),
+      paxos: (msg) => {
+        c.perform(c.proposer.handle(msg, c.clock()));
+        c.reportRefusals();
+      },
       host: (msg) => c.receiveHost(msg),
     });
     if (options.notifyFrom && options.notifyFrom.length > 0) {
@@ -101,7 +143,9 @@ export class ProposerClient {
   /**
    * Submits `value` and resolves when it is delivered. With `timeoutMs` the promise rejects with
    * ProposeTimeout; the request keeps being retried (the role cannot take it back), so it may
-   * still take effect: callers must treat a timeout as "outcome unknown".
+   * still take effect: callers must treat a timeout as "outcome unknown". A refusal by the
+   * coordinator (no quorum of acceptors) rejects at once with ProposeRefused, which says whether
+   * the request is known not to take effect.
    */
   propose(value: Uint8Array, timeoutMs?: number): Promise<ProposalResult> & { seq: number } {
     if (this.closed) throw new Error("proposer client is closed");
@@ -157,6 +201,7 @@ export class ProposerClient {
     pending: number;
     notifications: number;
     timeouts: number;
+    refusals: number;
   } {
     return {
       endpoint: { ...this.endpoint.stats },
@@ -164,6 +209,7 @@ export class ProposerClient {
       pending: this.proposer.pending,
       notifications: this.counters.notifications,
       timeouts: this.counters.timeouts,
+      refusals: this.counters.refusals,
     };
   }
 
@@ -198,6 +244,19 @@ export class ProposerClient {
     }
     this.counters.notifications++;
     this.delivered(msg.seq, msg);
+  }
+
+  /** Rejects the callers of requests the coordinator refused (the role lists each once). */
+  private reportRefusals(): void {
+    const refused = this.proposer.refused.splice(0);
+    for (const r of refused) {
+      this.counters.refusals++;
+      const w = this.waiters.get(r.seq);
+      if (!w) continue;
+      this.waiters.delete(r.seq);
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(new ProposeRefused(r));
+    }
   }
 
   private perform(fx: ReturnType<Proposer["tick"]>): void {

@@ -69,7 +69,15 @@ control Acceptor(inout headers_t hdr,
                     minr = meta.acc_floor;
                 }
 
-                if (i <= meta.acc_join) {
+                if (is_p1a && r == 0) {
+                    // 0. Liveness probe: round 0 is no round. Answer NACK_ROUND (aux = minr),
+                    // instance echoed, and touch no register.
+                    hdr.paxos.msgtype = MSG_NACK_ROUND;
+                    hdr.paxos.acceptor = meta.acc_id;
+                    hdr.paxos.aux = minr;
+                    clear_vote();
+                    meta.verdict = VERDICT_REPLY;
+                } else if (i <= meta.acc_join) {
                     // 1. The instance may have been voted in before a restart.
                     meta.reason = DROP_AMNESIA;
                     meta.verdict = VERDICT_DROP;

@@ -50,7 +50,8 @@ const bit<8> MSG_DELIVERED = 9;
 const bit<8> MSG_SYNC = 10;
 const bit<8> MSG_PING = 11;
 const bit<8> MSG_PONG = 12;
-const bit<8> MSG_MAX = 12;
+const bit<8> MSG_NACK_NOQUORUM = 13;
+const bit<8> MSG_MAX = 13;
 
 // P1A aux flag: also raise the group's minimum round.
 const bit<32> P1A_FLAG_FENCE = 1;
@@ -72,7 +73,8 @@ const bit<8> DROP_AMNESIA = 6;
 const bit<8> DROP_ROUND_LOW = 7;
 const bit<8> DROP_STALE = 8;
 const bit<8> DROP_RING_FULL = 9;
-const bit<8> DROP_NO_ROUTE = 10;
+const bit<8> DROP_NO_QUORUM = 10;
+const bit<8> DROP_NO_ROUTE = 11;
 
 // What a role decided to do with a Paxos message (metadata_t.verdict).
 const bit<8> VERDICT_FORWARD = 0;  // no role handled it: route it as ordinary traffic

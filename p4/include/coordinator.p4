@@ -1,5 +1,7 @@
 // Coordinator role (docs/protocol.md §4): stamps REQUESTs with the group's next instance and the
-// round of the role entry, and sends them to the acceptors as P2A. Handles TRIM, SYNC and PING.
+// round of the role entry, and sends them to the acceptors as P2A — or, while the controller sees
+// too few acceptors alive (role entry `refuse`), answers them NACK_NOQUORUM without stamping.
+// Handles TRIM, SYNC and PING.
 // Every field a message type does not use is zeroed, as src/paxos/coordinator.ts does.
 // It rewrites hdr.paxos in place and leaves the delivery decision in meta.verdict.
 #ifndef _PAXOS_COORDINATOR_P4_
@@ -20,10 +22,18 @@ control Coordinator(inout headers_t hdr,
         meta.coord_mgid = acceptor_mgid;
     }
 
+    // Fewer acceptors alive than a quorum: REQUESTs are answered NACK_NOQUORUM (aux = nack_aux)
+    // and stamp nothing; `next` is kept. PONG still reports `round`, the round the switch serves in.
+    action refuse(bit<32> round, bit<32> nack_aux) {
+        meta.coord_round = round;
+        meta.coord_refuse = 1;
+        meta.coord_nack_aux = nack_aux;
+    }
+
     // One entry per group this switch coordinates.
     table role {
         key = { hdr.paxos.group : exact; }
-        actions = { set_coordinator; @defaultonly NoAction; }
+        actions = { set_coordinator; refuse; @defaultonly NoAction; }
         default_action = NoAction();
         size = MAX_GROUPS;
     }
@@ -47,7 +57,19 @@ control Coordinator(inout headers_t hdr,
 
         if (hdr.paxos.msgtype == MSG_REQUEST) {
             if (is_coordinator) {
-                if (nxt > t + RING_SIZE) {
+                if (meta.coord_refuse == 1) {
+                    // No quorum: nothing is stamped, the proposer hears why at once.
+                    hdr.paxos.msgtype = MSG_NACK_NOQUORUM;
+                    hdr.paxos.instance = 0;
+                    hdr.paxos.round = 0;
+                    hdr.paxos.vround = 0;
+                    hdr.paxos.acceptor = 0;
+                    hdr.paxos.vlen = 0;
+                    hdr.paxos.value = 0;
+                    hdr.paxos.aux = meta.coord_nack_aux;
+                    meta.reason = DROP_NO_QUORUM;
+                    meta.verdict = VERDICT_REPLY;
+                } else if (nxt > t + RING_SIZE) {
                     // Ring full: the acceptors could not store instance `nxt` yet.
                     hdr.paxos.msgtype = MSG_NACK_FULL;
                     hdr.paxos.instance = 0;

@@ -84,6 +84,8 @@ struct metadata_t {
     bit<16> mcast_grp;       // replication group for VERDICT_MCAST
     bit<32> coord_round;     // coordinator role entry: round in use
     bit<16> coord_mgid;      // coordinator role entry: acceptors' multicast group
+    bit<1> coord_refuse;     // coordinator role entry is refuse(): answer REQUESTs NACK_NOQUORUM
+    bit<32> coord_nack_aux;  // refuse(): aux of the NACK_NOQUORUM (alive, acceptors, quorum)
     bit<16> acc_id;          // acceptor role entry: acceptor id
     bit<16> acc_mgid;        // acceptor role entry: learners' multicast group
     bit<32> acc_floor;       // acceptor role entry: lowest round it may take part in

@@ -69,6 +69,8 @@ control MyIngress(inout headers_t hdr,
         meta.mcast_grp = 0;
         meta.coord_round = 0;
         meta.coord_mgid = 0;
+        meta.coord_refuse = 0;
+        meta.coord_nack_aux = 0;
         // Local copies of the coordinator (recirculated) and the controller are trusted.
         bool trusted = standard_metadata.instance_type == INSTANCE_RECIRC;
         bool raw_out = false;

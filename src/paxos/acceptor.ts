@@ -132,6 +132,11 @@ export class Acceptor {
     const i = msg.instance;
     const r = msg.round;
     const isP1 = msg.msgtype === MsgType.P1A;
+    // 0. a P1A in round 0 (no round) is a liveness probe: NACK_ROUND with minr, nothing changes
+    if (isP1 && r === 0) {
+      this.reply(msg, from, Math.max(g.minround, role.floor), fx);
+      return;
+    }
     // 1. never answer for an instance this acceptor may have voted in before losing its state
     if (i <= role.join) {
       this.counters.drop("amnesia");
@@ -214,6 +219,11 @@ export class Acceptor {
   private refuse(msg: PaxosMessage, from: string, beat: number, fx: Effects): void {
     this.counters.drop("round_low");
     if (msg.msgtype !== MsgType.P1A) return;
+    this.reply(msg, from, beat, fx);
+  }
+
+  /** NACK_ROUND to the 1A's sender: instance and round as received, aux = the round to beat. */
+  private reply(msg: PaxosMessage, from: string, beat: number, fx: Effects): void {
     fx.send.push({
       to: { kind: "node", node: from },
       msg: makeMessage({

@@ -1,6 +1,7 @@
 // The coordinator (docs/protocol.md §4), switch or server: stamps REQUESTs with the group's next
-// instance and its round, refusing when the ring would pass trim + R. Mirrors the P4 coordinator:
-// no Phase 1, no retransmission, no memory of what it sent.
+// instance and its round, refusing when the ring would pass trim + R, or — while its role entry
+// says so (too few acceptors alive) — refusing every REQUEST with NACK_NOQUORUM. Mirrors the P4
+// coordinator: no Phase 1, no retransmission, no memory of what it sent.
 import { makeMessage } from "../wire/codec.js";
 import { MsgType } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
@@ -13,8 +14,17 @@ const COORDINATOR_INPUTS: readonly number[] = [MsgType.REQUEST, MsgType.TRIM, Ms
 export interface CoordinatorGroupState {
   /** The round from the role entry (0: no role installed for the group). */
   round: number;
+  /** The role entry refuses REQUESTs (NACK_NOQUORUM). */
+  refusing: boolean;
   next: number;
   trim: number;
+}
+
+/** The role table entry of one group: P4 `set_coordinator(round, …)` or `refuse(round, nack_aux)`. */
+interface RoleEntry {
+  round: number;
+  /** Present for `refuse`: the aux every NACK_NOQUORUM carries (noQuorumAux). */
+  refuse?: number;
 }
 
 export interface CoordinatorOptions {
@@ -26,8 +36,8 @@ export class Coordinator {
   readonly ringSize: number;
   readonly counters = new Counters();
   private groups = new Map<number, { next: number; trim: number }>();
-  /** Role table: group → round. A group without an entry is not coordinated here. */
-  private readonly roles = new Map<number, number>();
+  /** Role table: group → entry. A group without an entry is not coordinated here. */
+  private readonly roles = new Map<number, RoleEntry>();
 
   constructor(options: CoordinatorOptions) {
     if (!Number.isInteger(options.ringSize) || options.ringSize < 1) {
@@ -36,10 +46,17 @@ export class Coordinator {
     this.ringSize = options.ringSize;
   }
 
-  /** Installs the role entry: coordinate `group` in `round`. Counters are kept. */
-  installRole(group: number, round: number): void {
+  /**
+   * Installs (or replaces) the role entry: coordinate `group` in `round`. With `refuse` (the
+   * NACK_NOQUORUM aux, see noQuorumAux) the entry is P4's `refuse`: every REQUEST is answered
+   * NACK_NOQUORUM and nothing is stamped; `next` is kept for when a plain entry returns.
+   */
+  installRole(group: number, round: number, options: { refuse?: number } = {}): void {
     if (!Number.isInteger(round) || round < 1) throw new RangeError(`round ${round} must be ≥ 1`);
-    this.roles.set(group, round);
+    const refuse = options.refuse;
+    if (refuse !== undefined && (!Number.isInteger(refuse) || refuse < 0 || refuse > 0xffff_ffff))
+      throw new RangeError(`refusal aux ${refuse} is not a 32-bit value`);
+    this.roles.set(group, refuse === undefined ? { round } : { round, refuse });
   }
 
   removeRole(group: number): void {
@@ -61,13 +78,20 @@ export class Coordinator {
 
   groupState(group: number): CoordinatorGroupState {
     const g = this.groups.get(group);
-    return { round: this.roles.get(group) ?? 0, next: g?.next ?? 1, trim: g?.trim ?? 0 };
+    const role = this.roles.get(group);
+    return {
+      round: role?.round ?? 0,
+      refusing: role?.refuse !== undefined,
+      next: g?.next ?? 1,
+      trim: g?.trim ?? 0,
+    };
   }
 
   handle(msg: PaxosMessage, from: string): Effects {
     const fx = noEffects();
     if (!this.counters.admit(msg, COORDINATOR_INPUTS)) return fx;
-    const round = this.roles.get(msg.group);
+    const role = this.roles.get(msg.group);
+    const round = role?.round;
     const g = this.state(msg.group);
     switch (msg.msgtype) {
       case MsgType.REQUEST: {
@@ -75,6 +99,18 @@ export class Coordinator {
         // controller can set `next` (and see it in a PONG) before the switch may issue anything.
         if (round === undefined) {
           this.counters.drop("no_role");
+          break;
+        }
+        if (role?.refuse !== undefined) {
+          // Too few acceptors alive: stamp nothing, tell the proposer at once.
+          this.counters.drop("no_quorum");
+          this.reply(fx, from, {
+            msgtype: MsgType.NACK_NOQUORUM,
+            group: msg.group,
+            proposer: msg.proposer,
+            seq: msg.seq,
+            aux: role.refuse,
+          });
           break;
         }
         const i = g.next;

@@ -13,6 +13,7 @@ export const DROP_REASONS = [
   "round_low",
   "stale",
   "ring_full",
+  "no_quorum",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

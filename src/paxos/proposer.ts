@@ -1,14 +1,17 @@
 // The proposer (docs/protocol.md §1): numbers its requests (proposer id, seq), keeps at most
 // `window` outstanding, retransmits with exponential backoff until the request id is delivered.
 // A retransmitted request may be decided twice; AtMostOnce (dedup.ts) makes it take effect once.
+// A NACK_NOQUORUM (the coordinator refuses: too few acceptors alive) fails the request at once,
+// with its outcome: "not_applied" when every attempt so far was refused (none was stamped, so it
+// never takes effect and its seq is used again), else "unknown" (docs/protocol.md §1).
 import { makeMessage } from "../wire/codec.js";
-import { MsgType, VALUE_SIZE } from "../wire/header.js";
+import { MsgType, type NoQuorumStatus, parseNoQuorumAux, VALUE_SIZE } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
 
-/** A proposer only hears flow-control NACKs from the coordinator. */
-const PROPOSER_INPUTS: readonly number[] = [MsgType.NACK_FULL];
+/** A proposer only hears NACKs from the coordinator: flow control and refusals. */
+const PROPOSER_INPUTS: readonly number[] = [MsgType.NACK_FULL, MsgType.NACK_NOQUORUM];
 
 export interface ProposerOptions {
   /** Proposer id (≥ 1; 0 is reserved for no-ops). */
@@ -29,6 +32,27 @@ export interface Completion {
   attempts: number;
 }
 
+/**
+ * What became of a request the coordinator refused with NACK_NOQUORUM:
+ * - `not_applied`: every attempt so far was refused, so none was stamped with an instance: it
+ *   never takes effect. The role forgot it; its seq numbers the next request submitted.
+ * - `unknown`: some earlier attempt got no answer and may have been stamped; it may still be
+ *   decided (then it takes effect once, deduplication skips a second decision). The role keeps
+ *   retransmitting it until it is delivered, like a request whose caller timed out.
+ */
+export type RefusalOutcome = "not_applied" | "unknown";
+
+export interface Refusal {
+  seq: number;
+  value: Uint8Array;
+  submittedAt: number;
+  refusedAt: number;
+  attempts: number;
+  outcome: RefusalOutcome;
+  /** What the coordinator said: acceptors alive, acceptors of the group, quorum (0s: not said). */
+  status: NoQuorumStatus;
+}
+
 interface Outstanding {
   seq: number;
   value: Uint8Array;
@@ -38,6 +62,10 @@ interface Outstanding {
   deadline: number;
   /** A NACK_FULL came for the current attempt. */
   refused: boolean;
+  /** Some attempt went unanswered (neither delivered nor refused): it may have been stamped. */
+  mayBeStamped: boolean;
+  /** Its refusal (outcome unknown) was reported already. */
+  reported: boolean;
 }
 
 export class ProposerError extends Error {
@@ -49,8 +77,12 @@ export class Proposer {
   readonly group: number;
   readonly counters = new Counters();
   readonly completed: Completion[] = [];
+  /** Requests refused with NACK_NOQUORUM (each reported once); the host empties it as it reports. */
+  readonly refused: Refusal[] = [];
   private readonly options: ProposerOptions;
   private nextSeq = 1;
+  /** Seqs of requests that were refused before any attempt could be stamped: reused, lowest first. */
+  private readonly freeSeqs: number[] = [];
   private readonly queue: { seq: number; value: Uint8Array; submittedAt: number }[] = [];
   private readonly outstanding = new Map<number, Outstanding>();
 
@@ -80,7 +112,7 @@ export class Proposer {
   submit(value: Uint8Array, now: number): { seq: number; effects: Effects } {
     if (value.length > VALUE_SIZE)
       throw new ProposerError(`value of ${value.length} bytes exceeds ${VALUE_SIZE}`);
-    const seq = this.nextSeq++;
+    const seq = this.freeSeqs.shift() ?? this.nextSeq++;
     this.queue.push({ seq, value: value.slice(), submittedAt: now });
     const fx = noEffects();
     this.fill(now, fx);
@@ -105,17 +137,26 @@ export class Proposer {
     return fx;
   }
 
-  /** NACK_FULL: the ring is full; back off before retrying that request. */
+  /**
+   * NACK_FULL: the ring is full; back off before retrying that request.
+   * NACK_NOQUORUM: the coordinator refuses (too few acceptors alive): the request fails now,
+   * reported in `refused` with its outcome (see RefusalOutcome).
+   */
   handle(msg: PaxosMessage, now: number): Effects {
     const fx = noEffects();
     if (!this.counters.admit(msg, PROPOSER_INPUTS)) return fx;
-    if (msg.proposer !== this.id) {
+    if (msg.proposer !== this.id || msg.group !== this.group) {
       this.counters.drop("port_filter");
       return fx;
     }
-    // Flow control, not loss: retry after the base timeout, without growing the backoff.
     const o = this.outstanding.get(msg.seq);
-    if (o && !o.refused) {
+    if (!o) return fx;
+    if (msg.msgtype === MsgType.NACK_NOQUORUM) {
+      this.refuse(o, parseNoQuorumAux(msg.aux), now, fx);
+      return fx;
+    }
+    // Flow control, not loss: retry after the base timeout, without growing the backoff.
+    if (!o.refused) {
       o.refused = true;
       o.deadline = now + this.options.timeout;
       fx.timers.push(o.deadline);
@@ -123,11 +164,41 @@ export class Proposer {
     return fx;
   }
 
+  private refuse(o: Outstanding, status: NoQuorumStatus, now: number, fx: Effects): void {
+    const outcome: RefusalOutcome = o.mayBeStamped ? "unknown" : "not_applied";
+    if (outcome === "unknown" && o.reported) return;
+    this.refused.push({
+      seq: o.seq,
+      value: o.value,
+      submittedAt: o.submittedAt,
+      refusedAt: now,
+      attempts: o.attempts,
+      outcome,
+      status,
+    });
+    if (outcome === "unknown") {
+      // An earlier attempt may be decided yet: keep retransmitting (backoff as usual) so that
+      // it completes, once, rather than leave it undecided for ever.
+      o.reported = true;
+      return;
+    }
+    // No attempt was stamped and none is in flight unanswered: the request is gone. Its seq
+    // numbers the next request, so the learners' deduplication sees no hole in our seqs.
+    this.outstanding.delete(o.seq);
+    this.freeSeqs.push(o.seq);
+    this.freeSeqs.sort((a, b) => a - b);
+    this.fill(now, fx);
+  }
+
   tick(now: number): Effects {
     const fx = noEffects();
     for (const o of this.outstanding.values()) {
       if (now < o.deadline) continue;
-      if (!o.refused) o.timeout = Math.min(o.timeout * 2, this.options.maxTimeout);
+      if (!o.refused) {
+        // This attempt went unanswered: lost, or stamped and not (yet) delivered.
+        o.mayBeStamped = true;
+        o.timeout = Math.min(o.timeout * 2, this.options.maxTimeout);
+      }
       this.transmit(o, now, fx);
     }
     return fx;
@@ -142,6 +213,8 @@ export class Proposer {
         timeout: this.options.timeout,
         deadline: 0,
         refused: false,
+        mayBeStamped: false,
+        reported: false,
       };
       this.outstanding.set(q.seq, o);
       this.transmit(o, now, fx);

@@ -37,6 +37,11 @@ export const MsgType = {
   PING: 11,
   /** coordinator → controller: `round` in use, `instance` = next instance, `vround` = trim watermark; aux = nonce. */
   PONG: 12,
+  /**
+   * coordinator → proposer: refused, not stamped: too few acceptors are reachable for a quorum;
+   * aux = acceptors alive, acceptors of the group and quorum (see noQuorumAux).
+   */
+  NACK_NOQUORUM: 13,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -46,6 +51,27 @@ export const MSG_TYPE_NAMES: Record<number, string> = Object.fromEntries(
 
 /** P1A aux flag: also raise the group's minimum round (fences every instance at once). */
 export const P1A_FLAG_FENCE = 1;
+
+/**
+ * What a NACK_NOQUORUM's `aux` says: acceptors the controller sees alive (bits 0–7), acceptors of
+ * the group (bits 8–15) and the quorum (bits 16–23); each saturates at 255. The controller puts
+ * the word in the coordinator's `refuse` role entry, which copies it into every refusal.
+ */
+export interface NoQuorumStatus {
+  alive: number;
+  acceptors: number;
+  quorum: number;
+}
+
+const byte = (n: number) => Math.max(0, Math.min(255, Math.trunc(n)));
+
+export function noQuorumAux(s: NoQuorumStatus): number {
+  return (byte(s.alive) | (byte(s.acceptors) << 8) | (byte(s.quorum) << 16)) >>> 0;
+}
+
+export function parseNoQuorumAux(aux: number): NoQuorumStatus {
+  return { alive: aux & 0xff, acceptors: (aux >>> 8) & 0xff, quorum: (aux >>> 16) & 0xff };
+}
 
 export interface HeaderField {
   /** Name used in TS and in P4 (`hdr.paxos.<name>`). */

@@ -13,6 +13,8 @@ const CASES: { variant: BrokenVariantName; scenario: string; runs: number; kinds
   { variant: "recoveryIgnoresVotes", scenario: "failover", runs: 20, kinds: ["chosen"] },
   // an amnesiac acceptor answers Phase 1 as if it never voted
   { variant: "noAmnesiaFence", scenario: "amnesia", runs: 30, kinds: ["chosen"] },
+  // join one below the last instance issued: it answers for an instance it may have voted in
+  { variant: "joinOneLow", scenario: "amnesia", runs: 60, kinds: ["chosen"] },
   // a retried request decided twice takes effect twice
   { variant: "noDedup", scenario: "gap", runs: 20, kinds: ["at-most-once"] },
 ];

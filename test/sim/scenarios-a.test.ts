@@ -52,9 +52,15 @@ describe("simulation: steady, failover, gap, chaos, amnesia", () => {
       seedsWhere(s.results, (r) => (r.world.acceptors.get("acc3")!.role(0)?.floor ?? 0) > 257),
       "acc3 not fenced with a floor",
     ).toBe("");
+    // join is the last instance issued (a PONG in the serving round) where the controller can
+    // know it; instances up to it may still be asked of acc3 (recovery), which it refuses.
     expect(
-      seedsWhere(s.results, (r) => r.world.acceptors.get("acc3")!.counters.drops.amnesia > 0),
-      "acc3 never refused an instance it may have voted in",
+      seedsWhere(s.results, has("(last instance issued)")),
+      "acc3's join never bounded by the last instance issued",
     ).toBe("");
+    expect(
+      s.results.filter((r) => r.world.acceptors.get("acc3")!.counters.drops.amnesia > 0).length,
+      "acc3 seldom refused an instance it may have voted in",
+    ).toBeGreaterThan(RUNS / 2);
   });
 });

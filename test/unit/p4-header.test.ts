@@ -134,7 +134,7 @@ describe("P4 constants", () => {
   });
 
   it("has a distinct drop counter index for every reason of docs/protocol.md §11", () => {
-    const section = read("docs/protocol.md").split("## 11.")[1] ?? "";
+    const section = (read("docs/protocol.md").split("## 11.")[1] ?? "").split(/^## /m)[0]!;
     const reasons = [...section.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
     expect(reasons.length).toBeGreaterThanOrEqual(9);
     const indices = reasons.map((r) => CONSTS.get(`DROP_${r.toUpperCase()}`));

@@ -75,6 +75,11 @@ interface GroupControl {
   lagMin: number;
   /** Recoveries whose Phase 2 still runs (after a change, or gap filling). */
   background: Set<RecoveryCoordinator>;
+  /**
+   * Acceptors that lost their state, waiting for a PONG in the serving round (to a PING sent
+   * from `nonce` on) that bounds the instances they may have voted in (§9, tight join).
+   */
+  pendingFences: { node: string; since: number; nonce: number }[];
 }
 
 export class ControllerModel {
@@ -105,6 +110,7 @@ export class ControllerModel {
         lagSince: null,
         lagMin: 0,
         background: new Set(),
+        pendingFences: [],
       });
     }
   }
@@ -148,6 +154,11 @@ export class ControllerModel {
     } else if (msg.msgtype === MsgType.PONG && (g.nonce - msg.aux) >>> 0 <= this.options.timing.pingMisses) {
       // A PONG to one of the last few PINGs: PINGs go out every tick, faster than a slow round trip.
       g.unanswered = 0;
+      // §9: a PONG in the serving round, to a PING sent after an acceptor's reboot was seen,
+      // bounds every instance it can have voted in: next − 1.
+      if (g.mode === "switch" && msg.round === g.switchRound && msg.instance >= g.knownNext)
+        for (const f of g.pendingFences.filter((x) => !isAfter(x.nonce, msg.aux)))
+          this.completeFence(g, f, Math.max(g.trim, msg.instance - 1));
       g.knownNext = Math.max(g.knownNext, msg.instance);
       const c = g.change;
       if (g.mode === "switch" && msg.round !== g.switchRound && isAfter(msg.aux, g.servingNonce)) {
@@ -207,6 +218,10 @@ export class ControllerModel {
   tick(): void {
     const now = this.host.now();
     for (const g of this.groups.values()) {
+      // A fence whose bound cannot be had (the group left the switch, or no PONG): W + R.
+      for (const f of g.pendingFences)
+        if (g.mode !== "switch" || now - f.since > 20 * this.options.timing.tick)
+          this.completeFence(g, f, null);
       this.trim(g, now);
       this.checkLag(g, now);
       if (g.mode === "switch") this.probe(g);
@@ -293,20 +308,37 @@ export class ControllerModel {
     );
   }
 
-  /** §9: an acceptor lost its registers. Fence it with floor/join, then move to a round ≥ floor. */
+  /**
+   * §9: an acceptor lost its registers. Fence it with floor/join, then move to a round ≥ floor.
+   * While the switch serves the group with no change running, join waits for a PONG in its
+   * round (next − 1 bounds what the acceptor can have voted in); otherwise join = W + R.
+   */
   private fenceAmnesiac(node: string): void {
+    for (const g of this.groups.values()) {
+      g.pendingFences = g.pendingFences.filter((f) => f.node !== node);
+      const f = { node, since: this.host.now(), nonce: (g.nonce + 1) >>> 0 };
+      if (g.mode === "switch" && !this.options.broken.noAmnesiaFence) {
+        g.pendingFences.push(f);
+        this.ping(g);
+      } else this.completeFence(g, f, null);
+    }
+  }
+
+  private completeFence(g: GroupControl, f: { node: string }, issued: number | null): void {
+    g.pendingFences = g.pendingFences.filter((x) => x !== f);
     const floor = epochFloor(roundEpoch(this.highestRound) + 1);
     this.highestRound = floor;
-    for (const g of this.groups.values()) {
-      const role = this.options.broken.noAmnesiaFence
-        ? { floor: 0, join: 0 }
-        : { floor, join: g.trim + this.options.ringSize };
-      this.host.acceptorRoleWrite(node, g.group, role);
-      this.host.event(
-        `controller: ${node} lost its state; rejoins with floor ${role.floor}, join ${role.join}`,
-      );
-      this.startChange(g, "server");
-    }
+    const loose = g.trim + this.options.ringSize;
+    const tight = issued === null ? null : Math.max(0, issued - (this.options.broken.joinOneLow ? 1 : 0));
+    const role = this.options.broken.noAmnesiaFence
+      ? { floor: 0, join: 0 }
+      : { floor, join: tight === null ? loose : Math.min(loose, tight) };
+    this.host.acceptorRoleWrite(f.node, g.group, role);
+    this.host.event(
+      `controller: ${f.node} lost its state; rejoins with floor ${role.floor}, join ${role.join}` +
+        (issued === null ? "" : " (last instance issued)"),
+    );
+    this.startChange(g, "server");
   }
 
   /**

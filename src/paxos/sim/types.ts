@@ -9,6 +9,8 @@ export interface BrokenVariants {
   recoveryIgnoresVotes?: boolean;
   /** The controller lets an acceptor that lost its state rejoin without floor/join. */
   noAmnesiaFence?: boolean;
+  /** The tight join of a rebooted acceptor (§9, from a PONG) is one below the last instance issued. */
+  joinOneLow?: boolean;
   /** The application applies every delivered request, duplicates included. */
   noDedup?: boolean;
 }
@@ -17,6 +19,7 @@ export const BROKEN_VARIANT_NAMES = [
   "acceptLowerRounds",
   "recoveryIgnoresVotes",
   "noAmnesiaFence",
+  "joinOneLow",
   "noDedup",
 ] as const;
 export type BrokenVariantName = (typeof BROKEN_VARIANT_NAMES)[number];

@@ -4,7 +4,8 @@ import { KvClient, type KvClientResult } from "../../../hosts/kv/client.js";
 import type { HistoryOp, KvOp, KvOutput } from "../../../hosts/kv/linearizability.js";
 
 function outputOf(op: KvOp, r: KvClientResult): KvOutput | null {
-  if (r.kind === "unknown") return null;
+  // No answer, or refused with the outcome unknown: it may have taken effect or not.
+  if (r.kind === "unknown" || r.kind === "refused") return null;
   const { status, body } = r;
   switch (op.kind) {
     case "put":

@@ -2,14 +2,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../../controller/cli/main.js";
 import { KvClient } from "../../../hosts/kv/client.js";
 import { encodeKv } from "../../../hosts/kv/command.js";
 import { PeerTable } from "../../../hosts/net/peers.js";
 import { UdpEndpoint } from "../../../hosts/net/udp.js";
 import { ProposerClient } from "../../../hosts/proposer/client.js";
+import { Coordinator } from "../../../src/paxos/coordinator.js";
 import { makeRound } from "../../../src/paxos/round.js";
 import { makeMessage } from "../../../src/wire/codec.js";
-import { MsgType } from "../../../src/wire/header.js";
+import { MsgType, noQuorumAux } from "../../../src/wire/header.js";
 import { Cluster, LOCAL, sleep } from "./cluster.js";
 
 let cluster: Cluster | null = null;
@@ -208,6 +210,65 @@ describe("KV store on the server-side consensus log", () => {
     expect(await new KvClient(cluster.url(1)).put("c0", "new")).toMatchObject({ status: 200 });
     await cluster.converged(logged + 1);
     expect(new TextDecoder().decode(cluster.replicas[0]!.state.read(b("c0"))!)).toBe("new");
+  });
+
+  it("a coordinator without a quorum: 503 at once with the outcome, and the command never applied", async () => {
+    cluster = await Cluster.start();
+    await bootstrap(cluster);
+    const c1 = new KvClient(cluster.url(0), 3000);
+    expect(await c1.put("q", "before")).toMatchObject({ kind: "ok", status: 200 });
+    // A coordinator whose role entry refuses (what the controller installs on the switch when
+    // fewer acceptors than a quorum answer): the TS role the P4 one is held to, on a UDP socket.
+    const role = new Coordinator({ ringSize: 4096 });
+    role.installRole(0, makeRound(1, 1), { refuse: noQuorumAux({ alive: 1, acceptors: 3, quorum: 2 }) });
+    const refusing: UdpEndpoint = await UdpEndpoint.bind(
+      { host: LOCAL, port: 0 },
+      {
+        paxos: (m, from) => {
+          for (const out of role.handle(m, "sender").send) refusing.sendPaxos(out.msg, [from]);
+        },
+      },
+    );
+    try {
+      for (const p of cluster.replicaPeers) p.setCoordinator(0, refusing.address);
+      const t0 = Date.now();
+      const r = await c1.put("q", "refused");
+      expect(Date.now() - t0).toBeLessThan(1000); // the replica's request timeout is 4000 ms
+      expect(r).toEqual({
+        kind: "refused",
+        error: "command refused: 1 of 3 acceptors reachable, quorum 2; not applied",
+        outcome: "not_applied",
+      });
+      expect(role.counters.drops.no_quorum).toBe(1);
+      // `paxosctl kv` says the same and exits 1.
+      const out: string[] = [];
+      const code = await main(["kv", "--replica", cluster.url(0), "put", "q", "again"], {
+        out: (t) => out.push(t),
+        err: (t) => out.push(t),
+      });
+      expect(code).toBe(1);
+      expect(out).toEqual([
+        "paxosctl kv: command refused: 1 of 3 acceptors reachable, quorum 2; not applied",
+      ]);
+      // So does `paxosctl propose`.
+      out.length = 0;
+      const service = `${refusing.address.host}:${refusing.address.port}`;
+      const learner = `${cluster.learnerAddrs[0]!.host}:${cluster.learnerAddrs[0]!.port}`;
+      const proposed = await main(["propose", "--service", service, "--learner", learner, "--id", "9", "v"], {
+        out: (t) => out.push(t),
+        err: (t) => out.push(t),
+      });
+      expect(proposed).toBe(1);
+      expect(out).toEqual(["v: request 1 refused: 1 of 3 acceptors reachable, quorum 2; not applied"]);
+    } finally {
+      cluster.routeTo(0);
+      await refusing.close();
+    }
+    // Served again: neither refused put ever took effect.
+    expect(await c1.put("r", "after")).toMatchObject({ kind: "ok", status: 200 });
+    expect(await c1.get("q")).toMatchObject({ kind: "ok", status: 200, body: { value: "before" } });
+    await cluster.converged(3);
+    expect(new TextDecoder().decode(cluster.replicas[1]!.state.read(b("q"))!)).toBe("before");
   });
 
   it("a replica that lost its disk converges from its peer", async () => {

@@ -22,6 +22,7 @@ const T = {
   SYNC: 10,
   PING: 11,
   PONG: 12,
+  NACK_NOQUORUM: 13,
 };
 // Drop counter indices (p4/include/constants.p4).
 const D = {
@@ -34,7 +35,8 @@ const D = {
   round_low: 7,
   stale: 8,
   ring_full: 9,
-  no_route: 10,
+  no_quorum: 10,
+  no_route: 11,
 };
 
 // Hosts: MAC, IPv4, UDP port.
@@ -575,14 +577,14 @@ function sendP2A(s, m, accepted) {
   s.packet(3, toSwitch(CONTROL, { msgtype: T.REQUEST, group: 0, proposer: 1, seq: 1 }));
   s.packet(6, toSwitch(PROPOSER, { msgtype: T.PING, group: 0 }));
 
-  s.comment("version 2 → bad_version; vlen 65, msgtype 0 and 13 → malformed");
+  s.comment("version 2 → bad_version; vlen 65, msgtype 0 and 14 → malformed");
   s.packet(1, toSwitch(PROPOSER, { version: 2, msgtype: T.REQUEST, group: 0, proposer: 1, seq: 1 }));
   s.packet(
     1,
     toSwitch(PROPOSER, { msgtype: T.REQUEST, group: 0, proposer: 1, seq: 1, vlen: VALUE_SIZE + 1 }),
   );
   s.packet(1, toSwitch(PROPOSER, { msgtype: 0, group: 0 }));
-  s.packet(1, toSwitch(PROPOSER, { msgtype: 13, group: 0 }));
+  s.packet(1, toSwitch(PROPOSER, { msgtype: 14, group: 0 }));
   s.comment("UDP to the Paxos port with a 10-byte payload → malformed");
   s.packet(1, frame({ src: PROPOSER, dst: SWITCH, payload: Buffer.from("0104000000000000000a", "hex") }));
   s.comment("wrong IPv4 checksum on a Paxos message → malformed");
@@ -645,5 +647,130 @@ function sendP2A(s, m, accepted) {
   s.write(
     "filter.stf",
     "Ingress: port filtering, validation drops, routing of other Paxos and ordinary traffic",
+  );
+}
+
+// ---------------------------------------------------------------- coordinator refusing (no quorum)
+{
+  const s = new Stf();
+  portRoles(s);
+  // NACK_NOQUORUM aux: acceptors alive (bits 0–7), acceptors of the group (8–15), quorum (16–23).
+  const status = 1 | (3 << 8) | (2 << 16);
+  s.comment(
+    "group 0: refuse(round 0x101, 1 of 3 acceptors alive, quorum 2); group 1: set_coordinator (acceptors: multicast group 3)",
+  );
+  s.raw(
+    `add MyIngress.coordinator.role hdr.paxos.group:0 MyIngress.coordinator.refuse(round:${ROUND}, nack_aux:${status})`,
+  );
+  s.raw(
+    `add MyIngress.coordinator.role hdr.paxos.group:1 MyIngress.coordinator.set_coordinator(round:${ROUND}, acceptor_mgid:3)`,
+  );
+  twoReplicas(s, 3, 11, 0);
+
+  const req = (group, seq, value) => ({ msgtype: T.REQUEST, group, proposer: 9, seq, value });
+  s.comment(
+    "REQUEST for group 0 → NACK_NOQUORUM(group, request id, aux = status) back to the proposer; value and vlen cleared",
+  );
+  for (const seq of [1, 2]) {
+    s.packet(1, toSwitch(PROPOSER, req(0, seq, "put x 1")));
+    s.expect(1, reply(PROPOSER, { msgtype: T.NACK_NOQUORUM, group: 0, proposer: 9, seq, aux: status }));
+  }
+
+  s.comment("nothing was stamped: PONG reports the round of the entry and next instance 1");
+  s.packet(3, toSwitch(CONTROL, { msgtype: T.PING, group: 0, aux: 5 }));
+  s.expect(3, reply(CONTROL, { msgtype: T.PONG, group: 0, round: ROUND, instance: 1, vround: 0, aux: 5 }));
+
+  s.comment(
+    "refusing comes before the ring check: TRIM/SYNC still work, a full ring still answers NACK_NOQUORUM",
+  );
+  s.packet(3, toSwitch(CONTROL, { msgtype: T.SYNC, group: 0, instance: 2000 }));
+  s.packet(1, toSwitch(PROPOSER, req(0, 3, "put y 2")));
+  s.expect(1, reply(PROPOSER, { msgtype: T.NACK_NOQUORUM, group: 0, proposer: 9, seq: 3, aux: status }));
+  s.packet(3, toSwitch(CONTROL, { msgtype: T.PING, group: 0, aux: 6 }));
+  s.expect(3, reply(CONTROL, { msgtype: T.PONG, group: 0, round: ROUND, instance: 2000, vround: 0, aux: 6 }));
+
+  s.comment("group 1 is served as usual: REQUEST → P2A(1)");
+  const m = { msgtype: T.P2A, group: 1, instance: 1, round: ROUND, proposer: 9, seq: 4, value: "put z 3" };
+  s.packet(1, toSwitch(PROPOSER, req(1, 4, "put z 3")));
+  s.expect(4, copyTo(PROPOSER, H4, m));
+  s.expect(5, copyTo(PROPOSER, H5, m));
+
+  s.raw("wait");
+  s.counter("MyIngress.drops", D.no_quorum, 3);
+  s.counter("MyIngress.drops", D.coord_full, 0);
+  s.counter("MyEgress.paxos_tx", T.NACK_NOQUORUM, 3);
+  s.counter("MyEgress.paxos_tx", T.P2A, 2);
+  s.write(
+    "refuse.stf",
+    "Coordinator role entry `refuse`: REQUESTs answered NACK_NOQUORUM, nothing stamped, PONG unchanged",
+  );
+}
+
+// ---------------------------------------------------------------- acceptor liveness probe
+{
+  const s = new Stf();
+  portRoles(s);
+  acceptorSetup(s, 0, 0, 0, 2, 21, 0);
+  acceptorSetup(s, 0x500, 10, 1, 3, 31, 2);
+  const R = 1024;
+  const nack = (m, aux) => ({ ...m, msgtype: T.NACK_ROUND, acceptor: ACC_ID, aux });
+
+  s.comment(
+    "group 0, never fenced: probe P1A(1025, round 0) → NACK_ROUND(aux = 0), instance echoed; slot 1 is not claimed",
+  );
+  s.packet(2, toSwitch(COORD_SIDE, p1a(0, 1 + R, 0)));
+  s.expect(2, reply(COORD_SIDE, nack(p1a(0, 1 + R, 0), 0)));
+  s.comment("so P2A(1, 0x101) is accepted (a round-0 promise for 1025 would have made it stale)");
+  sendP2A(s, p2a(0, 1, ROUND, "one"), true);
+
+  s.comment("a probe with the FENCE flag fences nothing: P2A(2, 0x101) still accepted");
+  s.packet(2, toSwitch(COORD_SIDE, p1a(0, 7, 0, 1)));
+  s.expect(2, reply(COORD_SIDE, nack(p1a(0, 7, 0, 1), 0)));
+  sendP2A(s, p2a(0, 2, ROUND, "two"), true);
+
+  s.comment("the probe does not disturb the vote: P1A(1, 0x201) still reports 'one' (aux = maxinst 2)");
+  s.packet(2, toSwitch(COORD_SIDE, p1a(0, 1, 0x201)));
+  s.expect(
+    2,
+    reply(COORD_SIDE, {
+      msgtype: T.P1B,
+      group: 0,
+      instance: 1,
+      round: 0x201,
+      vround: ROUND,
+      acceptor: ACC_ID,
+      proposer: 9,
+      seq: 1,
+      value: "one",
+      aux: 2,
+    }),
+  );
+
+  s.comment("after a fence at 0x300 the probe reports it: NACK_ROUND(aux = 0x300)");
+  s.packet(2, toSwitch(COORD_SIDE, p1a(0, 3, 0x300, 1)));
+  s.expect(
+    2,
+    reply(COORD_SIDE, { msgtype: T.P1B, group: 0, instance: 3, round: 0x300, acceptor: ACC_ID, aux: 2 }),
+  );
+  s.packet(2, toSwitch(COORD_SIDE, p1a(0, 0x12345, 0)));
+  s.expect(2, reply(COORD_SIDE, nack(p1a(0, 0x12345, 0), 0x300)));
+
+  s.comment(
+    "group 1 (restarted: floor 0x500, join 10): a probe at instance 4 ≤ join is answered too (aux = floor)",
+  );
+  s.packet(2, toSwitch(COORD_SIDE, p1a(1, 4, 0)));
+  s.expect(2, reply(COORD_SIDE, nack(p1a(1, 4, 0), 0x500)));
+
+  s.comment("from the controller (PacketOut, process = 1) → NACK_ROUND to the CPU port with PacketIn");
+  s.packet(CPU_PORT, Buffer.concat([pktOut(0, 1), toSwitch(CONTROL, p1a(0, 99, 0))]));
+  s.expect(CPU_PORT, Buffer.concat([pktIn(CPU_PORT), reply(CONTROL, nack(p1a(0, 99, 0), 0x300))]));
+
+  s.raw("wait");
+  s.counter("MyIngress.drops", D.round_low, 0);
+  s.counter("MyIngress.drops", D.amnesia, 0);
+  s.counter("MyEgress.paxos_tx", T.NACK_ROUND, 5);
+  s.write(
+    "probe.stf",
+    "Acceptor: a P1A in round 0 is a liveness probe, answered NACK_ROUND(aux = minimum round), no state change",
   );
 }

@@ -67,8 +67,10 @@ function replay(stf: string) {
       else if (rest[0] === "MyIngress.ipv4_lpm") routes.set(key, a.port!);
       else if (rest[0] === "MyEgress.replica" && line.includes("MyEgress.loopback(")) loopbacks.add(key);
       else if (rest[0] === "MyIngress.coordinator.role") {
-        coordinator.installRole(key, a.round!);
-        coordMgid.set(key, a.acceptor_mgid!);
+        // set_coordinator(round, acceptor_mgid) or refuse(round, nack_aux)
+        const refuse = line.includes("MyIngress.coordinator.refuse(");
+        coordinator.installRole(key, a.round!, refuse ? { refuse: a.nack_aux! } : {});
+        coordMgid.set(key, refuse ? 0 : a.acceptor_mgid!);
       } else if (rest[0] === "MyIngress.acceptor.role") {
         acceptor ??= new Acceptor({ id: a.acceptor_id!, ringSize: RING_SIZE });
         acceptor.installRole(key, { floor: a.floor!, join: a.join! });
@@ -159,6 +161,8 @@ describe("STF scenarios for p4/paxos.p4 agree with the TypeScript roles", () => 
       "fence.stf",
       "filter.stf",
       "loopback.stf",
+      "probe.stf",
+      "refuse.stf",
       "ring.stf",
     ]);
   });

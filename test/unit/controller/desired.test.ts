@@ -10,6 +10,7 @@ import {
 import { diffDesired } from "../../../controller/desired/diff.js";
 import { FIELDS, RID_LOOPBACK, TABLES } from "../../../controller/desired/names.js";
 import type { ControllerState, FriendlyEntry, SwitchDesired } from "../../../controller/desired/types.js";
+import { noQuorumAux } from "../../../src/wire/header.js";
 import { example } from "./fixtures.js";
 
 const classic = example("classic");
@@ -276,6 +277,30 @@ describe("classic, controller state changes", () => {
     expect(d.tableEntries.inserts).toEqual([]);
     expect(d.tableEntries.deletes).toEqual([]);
     expect(d.tableEntries.modifies.map((e) => e.params)).toEqual([{ round: 513, acceptor_mgid: 1 }]);
+  });
+
+  it("no quorum: the coordinator entry becomes refuse(round, status), everything else stays", () => {
+    const refusing = computeDesiredState(classic, withGroup({ noQuorum: { alive: 1 } }));
+    const d = diffDesired(sw(refusing, "coord"), sw(normal, "coord"));
+    expect(d.tableEntries.inserts).toEqual([]);
+    expect(d.tableEntries.deletes).toEqual([]);
+    expect(d.tableEntries.modifies.map((e) => [e.action, e.params])).toEqual([
+      [
+        "MyIngress.coordinator.refuse",
+        { round: 257, nack_aux: noQuorumAux({ alive: 1, acceptors: 5, quorum: 3 }) },
+      ],
+    ]);
+    for (const s of classic.switches)
+      if (s.name !== "coord") expect(sw(refusing, s.name)).toEqual(sw(normal, s.name));
+    // Only while the switch holds the role: without it there is no entry either way.
+    const away = computeDesiredState(
+      classic,
+      withGroup({ noQuorum: { alive: 1 }, switchRole: false, requestsTo: "server" }),
+    );
+    expect(entries(sw(away, "coord"), TABLES.coordinator)).toEqual([]);
+    expect(() => computeDesiredState(classic, withGroup({ noQuorum: { alive: -1 } }))).toThrow(
+      DesiredStateError,
+    );
   });
 
   it("failover: the coordinator entry goes and the service address leads to the server coordinator", () => {

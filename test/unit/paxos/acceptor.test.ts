@@ -53,6 +53,36 @@ describe("acceptor (docs §5)", () => {
     expect(fresh).toMatchObject({ vround: 0, proposer: 0, seq: 0, vlen: 0, aux: 5 });
   });
 
+  it("rule 0: a 1A in round 0 is a liveness probe: NACK_ROUND with minr, no state touched", () => {
+    const a = acceptor(8);
+    const nack = (fx: ReturnType<Acceptor["handle"]>) => {
+      expect(fx.send).toHaveLength(1);
+      expect(fx.send[0]!.to).toEqual({ kind: "node", node: "ctl" });
+      return fx.send[0]!.msg;
+    };
+    // Never fenced (minr 0), instance 9 maps to the empty slot 1: without rule 0 the slot would
+    // take instance 9 and instance 1 would then be stale.
+    expect(nack(a.handle(p1a(9, 0, { fence: true }), "ctl"))).toMatchObject({
+      msgtype: MsgType.NACK_ROUND,
+      instance: 9,
+      round: 0,
+      acceptor: 2,
+      aux: 0,
+      vround: 0,
+      vlen: 0,
+    });
+    expect(a.slotFor(0, 9)).toMatchObject({ inst: 0, rnd: 0 });
+    expect(a.groupState(0)).toEqual({ minround: 0, trim: 0, maxinst: 0 });
+    expect(a.handle(p2a(1, 257, "one"), "coord").send).toHaveLength(1);
+    a.handle(p1a(2, 0x300, { fence: true }), "server");
+    expect(nack(a.handle(p1a(0xffff_ffff, 0), "ctl")).aux).toBe(0x300);
+    expect(a.slotFor(0, 1)).toMatchObject({ inst: 1, rnd: 257, vrnd: 257 });
+    // A restarted acceptor answers too, even at or below join: aux = its floor.
+    const b = acceptor(8, { floor: 0x500, join: 10 });
+    expect(nack(b.handle(p1a(4, 0), "ctl"))).toMatchObject({ instance: 4, aux: 0x500 });
+    expect(a.counters.drops.round_low + b.counters.drops.amnesia).toBe(0);
+  });
+
   it("rule 1: drops anything at or below join (amnesia)", () => {
     const a = acceptor(8, { floor: 0, join: 10 });
     expect(a.handle(p2a(10, 257), "coord").send).toHaveLength(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Coordinator } from "../../../src/paxos/coordinator.js";
 import { makeMessage } from "../../../src/wire/codec.js";
-import { MsgType } from "../../../src/wire/header.js";
+import { MsgType, noQuorumAux, parseNoQuorumAux } from "../../../src/wire/header.js";
 import { dec, request, trim } from "./helpers.js";
 
 const sync = (instance: number) => makeMessage({ msgtype: MsgType.SYNC, group: 0, instance });
@@ -17,7 +17,7 @@ describe("coordinator (docs §4)", () => {
     expect(a[0]!.msg).toMatchObject({ msgtype: MsgType.P2A, instance: 1, round: 257, proposer: 3, seq: 1 });
     expect(b[0]!.msg).toMatchObject({ instance: 2, seq: 2 });
     expect(dec(b[0]!.msg.value)).toBe("b");
-    expect(c.groupState(0)).toEqual({ round: 257, next: 3, trim: 0 });
+    expect(c.groupState(0)).toEqual({ round: 257, refusing: false, next: 3, trim: 0 });
   });
 
   it("refuses with NACK_FULL once the next instance would pass trim + R", () => {
@@ -52,6 +52,55 @@ describe("coordinator (docs §4)", () => {
     expect(c.handle(ping(8), "ctrl").send[0]!.msg).toMatchObject({ round: 769, instance: 41 });
   });
 
+  it("with a refusing role entry answers every REQUEST NACK_NOQUORUM and stamps nothing", () => {
+    const c = new Coordinator({ ringSize: 8 });
+    c.installRole(0, 257);
+    c.handle(request(3, 1, "a"), "p");
+    const status = noQuorumAux({ alive: 1, acceptors: 3, quorum: 2 });
+    c.installRole(0, 257, { refuse: status });
+    expect(c.groupState(0)).toEqual({ round: 257, refusing: true, next: 2, trim: 0 });
+    for (const seq of [2, 3]) {
+      const out = c.handle(request(3, seq, "b"), "p").send;
+      expect(out).toHaveLength(1);
+      expect(out[0]!.to).toEqual({ kind: "node", node: "p" });
+      expect(out[0]!.msg).toMatchObject({
+        msgtype: MsgType.NACK_NOQUORUM,
+        group: 0,
+        instance: 0,
+        round: 0,
+        proposer: 3,
+        seq,
+        vlen: 0,
+        aux: status,
+      });
+      expect(parseNoQuorumAux(out[0]!.msg.aux)).toEqual({ alive: 1, acceptors: 3, quorum: 2 });
+    }
+    expect(c.counters.drops.no_quorum).toBe(2);
+    // Refusing comes before the ring check, and PING still reports the round and next.
+    c.handle(sync(100), "ctrl");
+    expect(c.handle(request(3, 4), "p").send[0]!.msg.msgtype).toBe(MsgType.NACK_NOQUORUM);
+    expect(c.handle(ping(1), "ctrl").send[0]!.msg).toMatchObject({ round: 257, instance: 100 });
+    // The plain entry again: stamping resumes at `next`, no instance was used by the refusals.
+    c.installRole(0, 257);
+    c.handle(trim(95), "ctrl");
+    expect(c.handle(request(3, 5), "p").send[0]!.msg).toMatchObject({
+      msgtype: MsgType.P2A,
+      instance: 100,
+      round: 257,
+    });
+    expect(() => c.installRole(0, 257, { refuse: -1 })).toThrow(RangeError);
+  });
+
+  it("packs the refusal status into aux, saturating at 255", () => {
+    expect(noQuorumAux({ alive: 1, acceptors: 3, quorum: 2 })).toBe(0x020301);
+    expect(parseNoQuorumAux(noQuorumAux({ alive: 300, acceptors: 256, quorum: 129 }))).toEqual({
+      alive: 255,
+      acceptors: 255,
+      quorum: 129,
+    });
+    expect(parseNoQuorumAux(0)).toEqual({ alive: 0, acceptors: 0, quorum: 0 });
+  });
+
   it("SYNC and TRIM only raise their counters", () => {
     const c = new Coordinator({ ringSize: 8 });
     c.installRole(0, 257);
@@ -67,7 +116,7 @@ describe("coordinator (docs §4)", () => {
     c.installRole(0, 257);
     c.handle(request(1, 1), "p");
     c.wipe();
-    expect(c.groupState(0)).toEqual({ round: 0, next: 1, trim: 0 });
+    expect(c.groupState(0)).toEqual({ round: 0, refusing: false, next: 1, trim: 0 });
     expect(c.handle(request(1, 2), "p").send).toHaveLength(0);
   });
 

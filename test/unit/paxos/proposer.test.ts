@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Proposer, ProposerError } from "../../../src/paxos/proposer.js";
 import { makeMessage } from "../../../src/wire/codec.js";
-import { MsgType } from "../../../src/wire/header.js";
+import { MsgType, noQuorumAux } from "../../../src/wire/header.js";
 import { enc } from "./helpers.js";
 
 const make = () => new Proposer({ id: 7, group: 0, window: 2, timeout: 10, maxTimeout: 40 });
@@ -42,6 +42,58 @@ describe("proposer (docs §1)", () => {
     expect(requests(p.tick(11))).toEqual([]);
     expect(requests(p.tick(12))).toEqual([1]);
     expect(requests(p.tick(22))).toEqual([1]); // backoff still at the base timeout
+  });
+
+  const noQuorum = (seq: number) =>
+    makeMessage({
+      msgtype: MsgType.NACK_NOQUORUM,
+      proposer: 7,
+      seq,
+      aux: noQuorumAux({ alive: 1, acceptors: 3, quorum: 2 }),
+    });
+
+  it("a NACK_NOQUORUM to a request whose every attempt was refused: not applied, seq reused", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.submit(enc("b"), 0);
+    p.submit(enc("c"), 0);
+    // Attempt 1 of seq 1 refused as ring full, attempt 2 (after the base timeout) for no quorum.
+    p.handle(makeMessage({ msgtype: MsgType.NACK_FULL, proposer: 7, seq: 1 }), 1);
+    expect(requests(p.tick(11))).toEqual([1, 2]); // seq 2's first attempt timed out at 10
+    const fx = p.handle(noQuorum(1), 12);
+    expect(p.refused).toEqual([
+      {
+        seq: 1,
+        value: enc("a"),
+        submittedAt: 0,
+        refusedAt: 12,
+        attempts: 2,
+        outcome: "not_applied",
+        status: { alive: 1, acceptors: 3, quorum: 2 },
+      },
+    ]);
+    // Forgotten: the window moves on to seq 3, and seq 1 is never sent again.
+    expect(requests(fx)).toEqual([3]);
+    expect(p.pendingSeqs().sort()).toEqual([2, 3]);
+    for (let t = 13; t < 200; t++) expect(requests(p.tick(t))).not.toContain(1);
+    // No hole in the seqs the learners see: the next request takes seq 1.
+    expect(p.submit(enc("d"), 200).seq).toBe(1);
+    expect(p.submit(enc("e"), 200).seq).toBe(4);
+  });
+
+  it("a NACK_NOQUORUM after an unanswered attempt: outcome unknown, reported once, still retried", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    expect(requests(p.tick(10))).toEqual([1]); // attempt 1 unanswered: it may have been stamped
+    p.handle(noQuorum(1), 12);
+    p.handle(noQuorum(1), 13);
+    expect(p.refused).toMatchObject([{ seq: 1, attempts: 2, outcome: "unknown" }]);
+    // Kept and retransmitted, so an earlier attempt decided later completes it (once).
+    expect(p.pendingSeqs()).toEqual([1]);
+    expect(requests(p.tick(30))).toEqual([1]);
+    p.delivered(7, 1, 31);
+    expect(p.completed).toMatchObject([{ seq: 1 }]);
+    expect(p.submit(enc("b"), 40).seq).toBe(2);
   });
 
   it("completes each request once; deliveries of others' requests are ignored", () => {

@@ -147,7 +147,7 @@ describe("decode errors", () => {
       [0, 2, "bad_version"],
       [0, 0, "bad_version"],
       [1, 0, "bad_msgtype"],
-      [1, 13, "bad_msgtype"],
+      [1, 14, "bad_msgtype"],
       [19, 65, "bad_vlen"],
     ];
     for (const [offset, byte, kind] of cases) {

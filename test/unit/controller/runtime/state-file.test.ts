@@ -45,6 +45,33 @@ describe("state file", () => {
     expect(back.state.control.down).toEqual([]);
   });
 
+  it("loads a file written before noQuorum and liveness existed; keeps them once written", () => {
+    const d = deployment();
+    const dir = mkdtempSync(join(tmpdir(), "p4paxos-state-"));
+    const path = join(dir, "state.json");
+    // As an older controller wrote it: no noQuorum in the group, no liveness at all.
+    const old = freshState(d);
+    old.started[0] = true;
+    old.control.groups[0] = { ...old.control.groups[0]!, switchRole: true, requestsTo: "switch" };
+    writeFileSync(path, JSON.stringify({ ...old, control: { ...old.control, down: [] } }));
+    const back = loadState(path, d).state;
+    expect(back.control.groups[0]!.noQuorum).toBeUndefined();
+    expect(back.liveness).toBeUndefined();
+    back.control.groups[0]!.noQuorum = { alive: 1 };
+    back.liveness = { 0: { alive: [1], unprobed: [], acceptors: 5, quorum: 3, at: 1 } };
+    saveState(path, back);
+    const again = loadState(path, d).state;
+    expect(again.control.groups[0]!.noQuorum).toEqual({ alive: 1 });
+    expect(again.liveness?.[0]?.alive).toEqual([1]);
+    // A malformed noQuorum is an error like any malformed group entry.
+    const bad = {
+      ...again,
+      control: { groups: { 0: { ...again.control.groups[0], noQuorum: { alive: "x" } } } },
+    };
+    writeFileSync(path, JSON.stringify(bad));
+    expect(() => loadState(path, d)).toThrow(/group 0/);
+  });
+
   it("refuses a corrupt or foreign file instead of guessing rounds", () => {
     const d = deployment();
     const dir = mkdtempSync(join(tmpdir(), "p4paxos-state-"));
