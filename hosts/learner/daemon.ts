@@ -300,19 +300,35 @@ export class LearnerDaemon {
     this.endpoint.sendHost({ type: HostType.FETCH, group, from: mine + 1, count }, [from]);
   }
 
+  /**
+   * Entries from this learner's log of `group` and, past it, from what it delivered in order but
+   * has not merged yet (the merge waits for another group): a peer blocked on this group must
+   * get them even while this learner is blocked on another one, or the two only trade one entry
+   * per STATUS round trip (each one's merge waiting for the other's).
+   */
   private serveFetch(group: number, from: number, count: number, to: Address): void {
     const log = this.logs.get(group);
-    if (!log || from < 1 || from > log.length) return;
-    const n = Math.min(count, MAX_ENTRIES_PER_DATAGRAM, log.length - from + 1);
-    const entries = log.slice(from - 1, from - 1 + n);
+    const delivered = this.learner.delivered(group);
+    if (!log || from < 1 || from > delivered) return;
+    const n = Math.min(count, MAX_ENTRIES_PER_DATAGRAM, delivered - from + 1);
+    const entries: Command[] = [];
+    for (let i = from; i < from + n; i++) {
+      const e = i <= log.length ? log[i - 1] : this.learner.awaitingMerge(group, i);
+      if (!e) break;
+      entries.push(e);
+    }
+    if (entries.length === 0) return;
     this.counts.entriesServed += entries.length;
     this.endpoint.sendHost({ type: HostType.ENTRIES, group, first: from, entries }, [to]);
   }
 
-  /** STATUS to every peer learner: what this learner has logged per group. */
+  /**
+   * STATUS to every peer learner: per group, the highest instance delivered in order (merged or
+   * still waiting in the merge), all of which serveFetch can send.
+   */
   private announce(): void {
     if (this.closed || this.options.peers.learnerPeers.length === 0) return;
-    const positions = this.options.groups.map((g) => ({ group: g, delivered: this.logs.get(g)!.length }));
+    const positions = this.options.groups.map((g) => ({ group: g, delivered: this.learner.delivered(g) }));
     this.endpoint.sendHost(
       { type: HostType.STATUS, learner: this.options.id, positions },
       this.options.peers.learnerPeers,

@@ -95,6 +95,16 @@ export class Learner {
     return this.groups.get(group)?.delivered ?? 0;
   }
 
+  /**
+   * The decided value of (`group`, `instance`) if it was delivered in order but not merged yet:
+   * it waits behind a missing entry of another group. A decided value all the same, which peer
+   * learners may need (catch-up serves it); merged entries are the caller's log.
+   */
+  awaitingMerge(group: number, instance: number): Command | undefined {
+    if (instance > this.delivered(group)) return undefined;
+    return this.merger.waiting(group, instance);
+  }
+
   /** Number of entries handed to the application from the merged log. */
   get merged(): number {
     return this.mergedCount;

@@ -27,6 +27,17 @@ export class LogMerger {
     return { group: this.groups[this.position]!, instance: this.instance };
   }
 
+  /**
+   * The command pushed for (`group`, `instance`) that still waits to be merged (its group is
+   * ahead of another one in the order), or undefined: not pushed yet, or already merged.
+   */
+  waiting(group: number, instance: number): Command | undefined {
+    const q = this.queues.get(group);
+    if (!q) return undefined;
+    const k = instance - q.base;
+    return k >= 0 && k < q.items.length ? q.items[k] : undefined;
+  }
+
   /** Adds the next in-order command of `group`; returns the entries that became mergeable. */
   push(group: number, command: Command): MergedEntry[] {
     const q = this.queues.get(group);

@@ -131,6 +131,28 @@ describe("learner (docs §6)", () => {
     expect(decide(1, 1)).toEqual(["g1i1", "g0i2", "g1i2"]);
   });
 
+  it("keeps what it delivered in order but cannot merge yet available for peers (catch-up)", () => {
+    const l = learner({ groups: [0, 1], acceptors: 1 });
+    for (let i = 1; i <= 3; i++) l.handle(p2b(i, 257, 1, `a${i}`, { group: 0 }));
+    // (0,1) merged at once; (0,2) and (0,3) wait for (1,1).
+    expect(l.delivered(0)).toBe(3);
+    expect(l.merged).toBe(1);
+    expect(l.awaitingMerge(0, 1)).toBeUndefined();
+    expect(dec(l.awaitingMerge(0, 2)!.value)).toBe("a2");
+    expect(dec(l.awaitingMerge(0, 3)!.value)).toBe("a3");
+    expect(l.awaitingMerge(0, 4)).toBeUndefined();
+    expect(l.awaitingMerge(1, 1)).toBeUndefined();
+    expect(l.awaitingMerge(7, 1)).toBeUndefined();
+    // Decided but not in order (instance 2 of group 1 while 1 is missing): not offered.
+    l.handle(p2b(2, 257, 1, "b2", { group: 1 }));
+    expect(l.awaitingMerge(1, 2)).toBeUndefined();
+    l.handle(p2b(1, 257, 1, "b1", { group: 1 }));
+    // (1,1), (0,2), (1,2), (0,3) merged; nothing waits any more.
+    expect(l.merged).toBe(5);
+    expect(l.awaitingMerge(0, 3)).toBeUndefined();
+    expect(l.awaitingMerge(1, 2)).toBeUndefined();
+  });
+
   it("asks for no-ops in a group that stalls the merge; a later-ranked learner waits longer", () => {
     const first = learner({ groups: [0, 1], rank: 0 });
     const second = learner({ groups: [0, 1], rank: 1 });
