@@ -145,6 +145,13 @@ control MyIngress(inout headers_t hdr,
                 standard_metadata.egress_spec = standard_metadata.ingress_port;
                 meta.produced = 1;
             } else if (meta.verdict == VERDICT_MCAST) {
+                // From the address the message was sent to (the service address for a P2A, the
+                // acceptor switch's for a P2B), not the original sender's: a host must never
+                // receive its own address as source (Linux drops it as a martian), and a learner
+                // that asked for a no-op would never hear its 2Bs.
+                hdr.ethernet.srcAddr = hdr.ethernet.dstAddr;
+                hdr.ipv4.srcAddr = hdr.ipv4.dstAddr;
+                hdr.udp.srcPort = hdr.udp.dstPort;
                 // No unicast copy: only the group's replicas leave.
                 mark_to_drop(standard_metadata);
                 standard_metadata.mcast_grp = meta.mcast_grp;

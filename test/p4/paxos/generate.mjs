@@ -110,9 +110,12 @@ const toSwitch = (src, m) => frame({ src, dst: SWITCH, payload: paxosHeader(m) }
 /** The reply the switch sends back for a message `src` sent to it: addresses swapped. */
 const reply = (src, m) =>
   frame({ src: SWITCH, dst: src, udpSrc: PAXOS_PORT, udpDst: src.port, payload: paxosHeader(m) });
-/** A copy of a message from `orig` (sent to the switch) rewritten for replica host `h`. */
-const copyTo = (orig, h, m) =>
-  frame({ src: orig, dst: SWITCH, ethDst: h.mac, ipDst: h.ip, udpDst: h.port, payload: paxosHeader(m) });
+/**
+ * A multicast copy (P2A, P2B) of a message sent to the switch, rewritten for replica host `h`: it
+ * leaves from the address it was sent to (MAC, IP, UDP port), never with the original sender's.
+ */
+const copyTo = (h, m) =>
+  frame({ src: SWITCH, dst: SWITCH, ethDst: h.mac, ipDst: h.ip, udpDst: h.port, payload: paxosHeader(m) });
 
 const hex = (b) => b.toString("hex").toUpperCase();
 const pktOut = (egressPort, process) =>
@@ -199,14 +202,14 @@ const ROUND = 0x101; // epoch 1, coordinator 1
     [2, "put y 2", 2],
   ]) {
     s.packet(1, toSwitch(PROPOSER, req(seq, value)));
-    s.expect(4, copyTo(PROPOSER, H4, p2a(seq, value, inst)));
-    s.expect(5, copyTo(PROPOSER, H5, p2a(seq, value, inst)));
+    s.expect(4, copyTo(H4, p2a(seq, value, inst)));
+    s.expect(5, copyTo(H5, p2a(seq, value, inst)));
   }
 
   s.comment("REQUEST whose value field has bytes past vlen → P2A(3) carries only the first vlen bytes");
   s.packet(1, toSwitch(PROPOSER, { ...req(9, "get k|junk"), vlen: 5 }));
-  s.expect(4, copyTo(PROPOSER, H4, p2a(9, "get k", 3)));
-  s.expect(5, copyTo(PROPOSER, H5, p2a(9, "get k", 3)));
+  s.expect(4, copyTo(H4, p2a(9, "get k", 3)));
+  s.expect(5, copyTo(H5, p2a(9, "get k", 3)));
 
   s.comment("PING → PONG(round, next instance 4, trim 0, nonce echoed) back to the controller");
   s.packet(3, toSwitch(CONTROL, { msgtype: T.PING, group: 0, aux: 0xabcd }));
@@ -232,8 +235,8 @@ const ROUND = 0x101; // epoch 1, coordinator 1
   s.packet(3, toSwitch(CONTROL, { msgtype: T.TRIM, group: 0, instance: 1000 }));
   s.packet(3, toSwitch(CONTROL, { msgtype: T.TRIM, group: 0, instance: 10 }));
   s.packet(1, toSwitch(PROPOSER, req(3, "put z 3")));
-  s.expect(4, copyTo(PROPOSER, H4, p2a(3, "put z 3", 2000)));
-  s.expect(5, copyTo(PROPOSER, H5, p2a(3, "put z 3", 2000)));
+  s.expect(4, copyTo(H4, p2a(3, "put z 3", 2000)));
+  s.expect(5, copyTo(H5, p2a(3, "put z 3", 2000)));
 
   s.comment("PING from the CPU port (PacketOut, process = 1) → PONG to the CPU port with PacketIn");
   s.packet(CPU_PORT, Buffer.concat([pktOut(0, 1), toSwitch(CONTROL, { msgtype: T.PING, group: 0, aux: 1 })]));
@@ -290,8 +293,8 @@ const p1a = (g, instance, round, aux = 0) => ({ msgtype: T.P1A, group: g, instan
 function sendP2A(s, m, accepted) {
   s.packet(2, toSwitch(COORD_SIDE, m));
   if (accepted) {
-    s.expect(4, copyTo(COORD_SIDE, H4, p2b(m)));
-    s.expect(5, copyTo(COORD_SIDE, H5, p2b(m)));
+    s.expect(4, copyTo(H4, p2b(m)));
+    s.expect(5, copyTo(H5, p2b(m)));
   }
 }
 
@@ -367,8 +370,8 @@ function sendP2A(s, m, accepted) {
   s.comment("P2A(7) whose value field has bytes past vlen: the vote and the P2B keep only vlen bytes");
   const padded = p2a(0, 7, 0x201, "keep|drop", 4);
   s.packet(2, toSwitch(COORD_SIDE, { ...padded, vlen: 4 }));
-  s.expect(4, copyTo(COORD_SIDE, H4, p2b({ ...padded, value: "keep" })));
-  s.expect(5, copyTo(COORD_SIDE, H5, p2b({ ...padded, value: "keep" })));
+  s.expect(4, copyTo(H4, p2b({ ...padded, value: "keep" })));
+  s.expect(5, copyTo(H5, p2b({ ...padded, value: "keep" })));
 
   s.comment("P1A / P2A for group 1 (no acceptor role, no route) → no_role");
   s.packet(2, toSwitch(COORD_SIDE, p1a(1, 1, 0x201)));
@@ -426,8 +429,8 @@ function sendP2A(s, m, accepted) {
   s.comment("P2A(11, 0x500) → accepted, P2B to the learners of group 1 (rids 31, 32)");
   const m = p2a(1, 11, 0x500, "rejoined");
   s.packet(2, toSwitch(COORD_SIDE, m));
-  s.expect(4, copyTo(COORD_SIDE, H4, p2b(m)));
-  s.expect(5, copyTo(COORD_SIDE, H5, p2b(m)));
+  s.expect(4, copyTo(H4, p2b(m)));
+  s.expect(5, copyTo(H5, p2b(m)));
 
   s.raw("wait");
   s.counter("MyIngress.drops", D.amnesia, 2);
@@ -519,8 +522,8 @@ function sendP2A(s, m, accepted) {
   ]) {
     s.packet(1, toSwitch(PROPOSER, { msgtype: T.REQUEST, group: 0, proposer: 9, seq, value }));
     const m = { msgtype: T.P2A, group: 0, instance: inst, round: ROUND, proposer: 9, seq, value };
-    s.expect(4, copyTo(PROPOSER, H4, m));
-    s.expect(5, copyTo(PROPOSER, H5, p2b(m)));
+    s.expect(4, copyTo(H4, m));
+    s.expect(5, copyTo(H5, p2b(m)));
   }
   s.comment("the local acceptor remembers its vote: P1A(1, 0x201) from the coordinator side → P1B");
   s.packet(2, toSwitch(COORD_SIDE, p1a(0, 1, 0x201)));
@@ -692,8 +695,8 @@ function sendP2A(s, m, accepted) {
   s.comment("group 1 is served as usual: REQUEST → P2A(1)");
   const m = { msgtype: T.P2A, group: 1, instance: 1, round: ROUND, proposer: 9, seq: 4, value: "put z 3" };
   s.packet(1, toSwitch(PROPOSER, req(1, 4, "put z 3")));
-  s.expect(4, copyTo(PROPOSER, H4, m));
-  s.expect(5, copyTo(PROPOSER, H5, m));
+  s.expect(4, copyTo(H4, m));
+  s.expect(5, copyTo(H5, m));
 
   s.raw("wait");
   s.counter("MyIngress.drops", D.no_quorum, 3);
