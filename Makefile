@@ -61,9 +61,11 @@ test-sim: $(NPM_STAMP)
 demo: build
 	./bin/paxosctl demo
 
-# Benchmarks print tables and save JSON under bench/results/ (BENCH_ARGS=--quick for a short run).
+# Benchmarks print tables, save JSON under bench/results/, then publish: bench/results/summary.md,
+# bench/plots/*.svg and README.md's benchmark section (BENCH_ARGS=--quick for a short run;
+# `node dist/bench/publish.js` republishes from the JSON alone).
 bench: build
-	node dist/bench/run.js $(BENCH_ARGS)
+	BENCH_COMMAND='make bench$(if $(BENCH_ARGS), BENCH_ARGS="$(BENCH_ARGS)")' node dist/bench/run.js $(BENCH_ARGS)
 
 # Build the Paxos data plane: real p4c-bm2-ss when on PATH (or P4C=...), else the embedded compiler.
 p4: build

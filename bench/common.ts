@@ -46,19 +46,39 @@ export function spread(runs: number[]): Spread {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs };
 }
 
-export function formatRate(perSecond: number): string {
+/** `x` with `digits` decimals; "n/a" for NaN, infinities and null (NaN saved as JSON). */
+export function fixed(x: number | null | undefined, digits = 0): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "n/a";
+}
+
+export function formatRate(perSecond: number | null | undefined): string {
+  if (typeof perSecond !== "number" || !Number.isFinite(perSecond)) return "n/a";
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`;
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k/s`;
   return `${perSecond.toFixed(0)} /s`;
 }
 
-/** Writes `bench/results/NAME.json` and returns its path. */
-export function saveResult(name: string, data: unknown): string {
-  const dir = join(BENCH_DIR, "results");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${name}.json`);
-  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
+/** How a result file was produced: the command line and the benchmark's wall time. */
+export interface RunInfo {
+  command: string;
+  durationMs: number;
+}
+
+export const RESULTS_DIR = join(BENCH_DIR, "results");
+export const PLOTS_DIR = join(BENCH_DIR, "plots");
+
+/** Writes `bench/results/NAME.json` (with `run` added) and returns its path. */
+export function saveResult(name: string, data: object, run?: RunInfo): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.json`);
+  writeFileSync(path, `${JSON.stringify(run ? { ...data, run } : data, null, 2)}\n`);
   return path;
+}
+
+/** "42 s", "3 min 05 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
 export const progress = (text: string): void => {

@@ -18,9 +18,9 @@ import {
   waitReady,
 } from "../controller/launch/process.js";
 import { quantile } from "../controller/launch/stats.js";
-import { KvClient } from "../hosts/kv/client.js";
 import { makeRound } from "../src/paxos/round.js";
-import { BENCH_DIR, formatRate, machine, progress, REPO_ROOT, type Spread, spread } from "./common.js";
+import { fixed, formatRate, machine, PLOTS_DIR, progress, REPO_ROOT, type Spread, spread } from "./common.js";
+import { LoadClient } from "./kvload.js";
 import { linePlotSvg } from "./plot.js";
 
 // ---------- pure parts ----------
@@ -74,7 +74,7 @@ export async function openLoop(
   durationMs: number,
   timeoutMs = 3000,
 ): Promise<OpenLoopRun> {
-  const clients = urls.map((u) => new KvClient(u, timeoutMs));
+  const clients = urls.map((u) => new LoadClient(u, timeoutMs));
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const latencies: number[] = [];
   let decided = 0;
@@ -117,7 +117,7 @@ export async function openLoop(
 export async function waitServing(urls: string[], timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (const u of urls) {
-    const c = new KvClient(u, 2000);
+    const c = new LoadClient(u, 2000);
     for (;;) {
       const r = await c.put("bench-probe", "1");
       if (r.kind === "ok" && r.status === 200) break;
@@ -148,10 +148,12 @@ export interface ServerClusterOptions {
   groups: number;
   runDir: string;
   ringSize?: number;
+  /** Host timing (defaults: TIMING, as the controller's defaults). */
+  timing?: Partial<typeof TIMING>;
 }
 
 const AGENT_READY = /^(learner|server coordinator|server acceptor) \d+ on udp /;
-const TIMING = { tickMs: 10, gapTimeoutMs: 200, noopDelayMs: 200, catchupMs: 200, retryMs: 100 };
+export const TIMING = { tickMs: 10, gapTimeoutMs: 200, noopDelayMs: 200, catchupMs: 200, retryMs: 100 };
 
 /**
  * A server-side deployment on 127.0.0.1: N server acceptors, one server coordinator serving every
@@ -170,7 +172,23 @@ export class ServerCluster {
     return Object.values(this.urls);
   }
 
+  /**
+   * Starts the deployment; on EADDRINUSE (a port picked free was taken before the agent bound it:
+   * proposers bind ephemeral ports, and so does everything else on a shared machine) starts it
+   * again on fresh ports, up to three times.
+   */
   static async start(o: ServerClusterOptions): Promise<ServerCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ServerCluster.startOnce(o);
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof Error) || !e.message.includes("EADDRINUSE")) throw e;
+        progress(`port taken while starting (${e.message.split("\n").pop()?.trim()}); again on fresh ports`);
+      }
+    }
+  }
+
+  private static async startOnce(o: ServerClusterOptions): Promise<ServerCluster> {
     rmSync(o.runDir, { recursive: true, force: true });
     for (const d of ["logs", "plans", "data"]) mkdirSync(join(o.runDir, d), { recursive: true });
     const ports = await freePorts({ udp: o.acceptors + 4, tcp: 3 });
@@ -185,7 +203,7 @@ export class ServerCluster {
     const common = (name: string) => ({
       groups,
       ringSize: o.ringSize ?? 8192,
-      timing: TIMING,
+      timing: { ...TIMING, ...o.timing },
       dataDir: join(o.runDir, "data", name),
       peers: {
         acceptors: acc,
@@ -212,7 +230,7 @@ export class ServerCluster {
         {
           ...c,
           peers: { ...c.peers, learnerPeers: learners.filter((_, j) => j !== k), controller: coord },
-          learner: { id: k, bind, kv: { http: http[k] } },
+          learner: { id: k, rank: k, bind, kv: { http: http[k] } },
         },
       ]);
     }
@@ -396,23 +414,8 @@ export async function runConsensusBench(opts: { quick: boolean }) {
     await servers.stop();
   }
 
-  const plotPath = join(BENCH_DIR, "plots", "consensus.svg");
-  mkdirSync(join(BENCH_DIR, "plots"), { recursive: true });
-  writeFileSync(
-    plotPath,
-    linePlotSvg(
-      curves.map((c) => ({
-        name: `${c.mode} (p99)`,
-        points: c.points.map((p) => ({ x: p.decidedPerSecond.median, y: p.p99Ms.median })),
-      })),
-      {
-        title: "p4paxos end to end: throughput vs p99 latency (open loop, KV puts)",
-        xLabel: "decided commands per second (median of runs)",
-        yLabel: "p99 latency from scheduled send (ms)",
-        logY: true,
-      },
-    ),
-  );
+  mkdirSync(PLOTS_DIR, { recursive: true });
+  writeFileSync(join(PLOTS_DIR, "consensus.svg"), consensusPlotSvg(curves));
   return {
     benchmark: "consensus",
     machine: machine(),
@@ -424,7 +427,21 @@ export async function runConsensusBench(opts: { quick: boolean }) {
   };
 }
 
-const f = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : "n/a");
+/** Throughput against p99 latency, one curve per mode (bench/plots/consensus.svg). */
+export function consensusPlotSvg(curves: ConsensusCurve[]): string {
+  return linePlotSvg(
+    curves.map((c) => ({
+      name: `${c.mode} (p99)`,
+      points: c.points.map((p) => ({ x: p.decidedPerSecond.median, y: p.p99Ms.median })),
+    })),
+    {
+      title: "p4paxos end to end: throughput vs p99 latency (open loop, KV puts)",
+      xLabel: "decided commands per second (median of runs)",
+      yLabel: "p99 latency from scheduled send (ms)",
+      logY: true,
+    },
+  );
+}
 
 export function formatConsensus(curves: ConsensusCurve[]): string {
   const lines = [
@@ -436,7 +453,7 @@ export function formatConsensus(curves: ConsensusCurve[]): string {
       const d = p.decidedPerSecond;
       const lost = p.runs.reduce((s, r) => s + r.unanswered, 0);
       lines.push(
-        `| ${c.mode} | ${p.offeredPerSecond} | ${formatRate(d.median)} (${d.min.toFixed(0)} – ${d.max.toFixed(0)}) | ${f(p.p50Ms.median)} | ${f(p.p99Ms.median)} | ${f(p.p999Ms.median)} | ${lost} |`,
+        `| ${c.mode} | ${p.offeredPerSecond} | ${formatRate(d.median)} (${fixed(d.min)} – ${fixed(d.max)}) | ${fixed(p.p50Ms.median, 1)} | ${fixed(p.p99Ms.median, 1)} | ${fixed(p.p999Ms.median, 1)} | ${lost} |`,
       );
     }
     if (c.stoppedAt) lines.push(`| ${c.mode} | — | ${c.stoppedAt} | | | | |`);

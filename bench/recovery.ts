@@ -7,9 +7,9 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { paxosctlBin } from "../controller/launch/process.js";
-import { KvClient } from "../hosts/kv/client.js";
-import { machine, progress, REPO_ROOT, type Spread, spread } from "./common.js";
+import { fixed, machine, progress, REPO_ROOT, type Spread, spread } from "./common.js";
 import { ServerCluster, waitServing } from "./consensus.js";
+import { LoadClient } from "./kvload.js";
 
 /** "312.0 ms" or "1.25 s" (fmtMs's output) in milliseconds; NaN if it is neither. */
 export function parseDuration(text: string): number {
@@ -60,7 +60,7 @@ function runDemo(requests: number, rate: number, seed: number): Promise<DemoOutc
 }
 
 async function merged(url: string): Promise<number> {
-  const r = await new KvClient(url, 3000).status();
+  const r = await new LoadClient(url, 3000).status();
   if (r.kind !== "ok" || r.status !== 200) return -1;
   return (r.body.learner as { merged?: number } | undefined)?.merged ?? -1;
 }
@@ -69,7 +69,7 @@ async function fill(url: string, entries: number, clients = 32): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: clients }, async (_, w) => {
-      const c = new KvClient(url, 5000);
+      const c = new LoadClient(url, 5000);
       while (next < entries) {
         const i = next++;
         await c.put(`k${w}-${i % 16}`, `v${i}`);
@@ -171,7 +171,8 @@ export async function runRecoveryBench(opts: { quick: boolean }) {
   };
 }
 
-const ms = (s: Spread) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)} – ${s.max.toFixed(0)})`;
+const ms = (s: Spread) =>
+  Number.isFinite(s.median) ? `${fixed(s.median)} ms (${fixed(s.min)} – ${fixed(s.max)})` : "n/a";
 
 export function formatRecovery(r: RecoveryResult): string {
   const c = r.catchUp.entriesPerSecond;
@@ -180,6 +181,6 @@ export function formatRecovery(r: RecoveryResult): string {
     "|---|---:|---:|",
     `| time without service at failover | ${ms(r.failover.failoverGapMs)} | ${r.failover.runs.length} |`,
     `| time without service at fail-back | ${ms(r.failover.failbackGapMs)} | ${r.failover.runs.length} |`,
-    `| restarted learner catch-up | ${c.median.toFixed(0)} entries/s (${c.min.toFixed(0)} – ${c.max.toFixed(0)}) | ${r.catchUp.runs.length} |`,
+    `| restarted learner catch-up | ${Number.isFinite(c.median) ? `${fixed(c.median)} entries/s (${fixed(c.min)} – ${fixed(c.max)})` : "n/a"} | ${r.catchUp.runs.length} |`,
   ].join("\n");
 }

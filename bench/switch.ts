@@ -12,8 +12,8 @@ import type { V1Switch } from "../src/switch/engine.js";
 import type { Bmv2Json } from "../src/switch/json.js";
 import { SwitchRuntime } from "../src/switch/ports/runtime.js";
 import { UdpTunnelPort } from "../src/switch/ports/udp.js";
-import { MsgType } from "../src/wire/header.js";
-import { decodePaxosFrame } from "../src/wire/index.js";
+import { MsgType, VALUE_SIZE } from "../src/wire/header.js";
+import { decodePaxosFrame, encodePaxosInto } from "../src/wire/index.js";
 import { formatRate, machine, progress, REPO_ROOT, type Spread, spread } from "./common.js";
 
 interface PathSpec {
@@ -42,43 +42,85 @@ const PATHS: PathSpec[] = [
 export interface SwitchBenchRow {
   path: string;
   transport: "in-process" | "udp-tunnel";
+  /** Command bytes in the packet's value field (`vlen`); the field itself is always VALUE_SIZE. */
+  vlen: number;
   unit: string;
   inputPerSecond: Spread;
+  /** Input packets per second of this process's CPU time (steadier on a shared machine); in-process only. */
+  inputPerCpuSecond?: Spread;
   outputsPerInput: number;
 }
 
-function configured(json: Bmv2Json, path: PathSpec) {
+/**
+ * The frame with its Paxos value replaced by `vlen` command bytes (`vlen` set to match). The
+ * header's value field is VALUE_SIZE bytes whatever `vlen` says, so the frame keeps its size.
+ */
+export function withValueLength(frame: Uint8Array, vlen: number): Uint8Array {
+  const d = decodePaxosFrame(frame);
+  if (!d.ok) throw new Error(`not a Paxos frame: ${d.error.message}`);
+  const value = Uint8Array.from({ length: vlen }, (_, k) => 0x61 + (k % 26));
+  const out = Uint8Array.from(frame);
+  const at = d.value.frame.payloadOffset;
+  encodePaxosInto(out, at, { ...d.value.message, vlen, value });
+  // The payload changed: a UDP checksum of 0 means "none" over IPv4 (the STF frames have none).
+  out[at - 2] = 0;
+  out[at - 1] = 0;
+  return out;
+}
+
+function configured(json: Bmv2Json, path: PathSpec, vlen?: number) {
   const text = readFileSync(join(REPO_ROOT, "test/p4/paxos", path.stf), "utf8");
-  const { sw, packet } = switchFromStf(json, text, 0);
+  const stf = switchFromStf(json, text, 0);
+  const { sw } = stf;
+  const packet = {
+    port: stf.packet.port,
+    data: vlen === undefined ? stf.packet.data : withValueLength(stf.packet.data, vlen),
+  };
   path.setup?.(sw);
-  // One trial packet: the outputs must be the intended message type on the intended ports.
+  // One trial packet: the outputs must be the intended message type on the intended ports, and
+  // carry the input's value.
+  const inValue = decodePaxosFrame(packet.data);
   const outs = sw.process(packet.port, packet.data);
   const ports = outs.map((o) => o.port).sort();
   for (const o of outs) {
     const d = decodePaxosFrame(o.data);
     if (!d.ok || d.value.message.msgtype !== path.expect)
       throw new Error(`${path.name}: trial output is not the expected message type`);
+    if (inValue.ok && d.value.message.vlen !== inValue.value.message.vlen)
+      throw new Error(`${path.name}: trial output has vlen ${d.value.message.vlen}`);
   }
   if (ports.join() !== path.outPorts.join()) throw new Error(`${path.name}: trial went to ports ${ports}`);
   return { sw, packet };
 }
 
-function inProcess(json: Bmv2Json, path: PathSpec, repeats: number, ms: number): SwitchBenchRow {
-  const rates: number[] = [];
+/** In-process rows for each command length, their runs interleaved (drift hits every length alike). */
+function inProcess(
+  json: Bmv2Json,
+  path: PathSpec,
+  vlens: number[],
+  repeats: number,
+  ms: number,
+): SwitchBenchRow[] {
+  const rates = vlens.map(() => [] as number[]);
+  const cpuRates = vlens.map(() => [] as number[]);
   let outputs = 0;
-  for (let r = 0; r < repeats; r++) {
-    const { sw, packet } = configured(json, path);
-    const res = benchmarkSwitch(sw, packet.data, { port: packet.port, durationMs: ms, warmup: 5000 });
-    rates.push(res.packetsPerSecond);
-    outputs = res.outputsPerPacket;
-  }
-  return {
+  for (let r = 0; r < repeats; r++)
+    for (const [k, vlen] of vlens.entries()) {
+      const { sw, packet } = configured(json, path, vlen);
+      const res = benchmarkSwitch(sw, packet.data, { port: packet.port, durationMs: ms, warmup: 5000 });
+      rates[k]!.push(res.packetsPerSecond);
+      cpuRates[k]!.push(res.packetsPerCpuSecond);
+      outputs = res.outputsPerPacket;
+    }
+  return vlens.map((vlen, k) => ({
     path: path.name,
     transport: "in-process",
+    vlen,
     unit: "input packets/s",
-    inputPerSecond: spread(rates),
+    inputPerSecond: spread(rates[k]!),
+    inputPerCpuSecond: spread(cpuRates[k]!),
     outputsPerInput: outputs,
-  };
+  }));
 }
 
 async function bindSocket(): Promise<Socket> {
@@ -92,8 +134,14 @@ async function bindSocket(): Promise<Socket> {
  * sinks share this process (one event loop), so this is a lower bound for a switch process of
  * its own. A window of frames in flight keeps kernel socket buffers from overflowing.
  */
-async function udpTunnel(json: Bmv2Json, path: PathSpec, ms: number, window = 64): Promise<number> {
-  const { sw, packet } = configured(json, path);
+async function udpTunnel(
+  json: Bmv2Json,
+  path: PathSpec,
+  ms: number,
+  vlen: number,
+  window = 64,
+): Promise<number> {
+  const { sw, packet } = configured(json, path, vlen);
   const runtime = new SwitchRuntime(sw);
   const gen = await bindSocket();
   const sinks = await Promise.all(path.outPorts.map(() => bindSocket()));
@@ -142,21 +190,27 @@ function realSimpleSwitch(): string | undefined {
   }
 }
 
+/** Command lengths measured in-process (the value field is VALUE_SIZE bytes in every frame). */
+export const SWITCH_VLENS = [8, 32, VALUE_SIZE];
+
 export async function runSwitchBench(opts: { quick: boolean }) {
   const repeats = opts.quick ? 3 : 5;
-  const ms = opts.quick ? 400 : 1000;
+  const ms = opts.quick ? 300 : 600;
+  const udpMs = opts.quick ? 400 : 1000;
   progress("compiling p4/paxos.p4 with the embedded compiler");
   const { json } = compileP4({ file: join(REPO_ROOT, "p4/paxos.p4") });
   const rows: SwitchBenchRow[] = [];
   for (const path of PATHS) {
-    progress(`${path.name}: in-process, ${repeats} × ${ms} ms`);
-    rows.push(inProcess(json as unknown as Bmv2Json, path, repeats, ms));
-    progress(`${path.name}: UDP-tunnel ports, ${repeats} × ${ms} ms`);
+    progress(`${path.name}: in-process, vlen ${SWITCH_VLENS.join("/")} B, ${repeats} × ${ms} ms each`);
+    rows.push(...inProcess(json as unknown as Bmv2Json, path, SWITCH_VLENS, repeats, ms));
+    progress(`${path.name}: UDP-tunnel ports, vlen ${VALUE_SIZE} B, ${repeats} × ${udpMs} ms`);
     const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) rates.push(await udpTunnel(json as unknown as Bmv2Json, path, ms));
+    for (let r = 0; r < repeats; r++)
+      rates.push(await udpTunnel(json as unknown as Bmv2Json, path, udpMs, VALUE_SIZE));
     rows.push({
       path: path.name,
       transport: "udp-tunnel",
+      vlen: VALUE_SIZE,
       unit: "input packets/s",
       inputPerSecond: spread(rates),
       outputsPerInput: path.outPorts.length,
@@ -167,7 +221,9 @@ export async function runSwitchBench(opts: { quick: boolean }) {
     benchmark: "switch-pipeline",
     machine: machine(),
     program: "p4/paxos.p4 (embedded compiler)",
+    method: `in-process: ${repeats} runs of ${ms} ms per path and command length (interleaved), after 5000 warm-up packets; UDP tunnel: ${repeats} runs of ${udpMs} ms after 300 ms of warm-up`,
     note:
+      `Every frame is the same size: the Paxos header carries a fixed ${VALUE_SIZE}-byte value field (VALUE_SIZE, compiled into the P4 program), of which vlen bytes are the command. ` +
       "UDP-tunnel figures have generator, switch and sinks in one Node process. " +
       (simpleSwitch
         ? `simple_switch found at ${simpleSwitch} but a side-by-side run is not implemented yet.`
@@ -178,13 +234,14 @@ export async function runSwitchBench(opts: { quick: boolean }) {
 
 export function formatSwitchRows(rows: SwitchBenchRow[]): string {
   const lines = [
-    "| path | transport | packets in/s (median) | min – max | outputs per input |",
-    "|---|---|---:|---:|---:|",
+    "| path | transport | command bytes (vlen) | packets in/s (median) | min – max | per CPU second | outputs per input |",
+    "|---|---|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
     const s = r.inputPerSecond;
+    const cpu = r.inputPerCpuSecond ? formatRate(r.inputPerCpuSecond.median) : "—";
     lines.push(
-      `| ${r.path} | ${r.transport} | ${formatRate(s.median)} | ${formatRate(s.min)} – ${formatRate(s.max)} | ${r.outputsPerInput} |`,
+      `| ${r.path} | ${r.transport} | ${r.vlen ?? "?"} | ${formatRate(s.median)} | ${formatRate(s.min)} – ${formatRate(s.max)} | ${cpu} | ${r.outputsPerInput} |`,
     );
   }
   return lines.join("\n");
