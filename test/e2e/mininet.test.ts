@@ -2,7 +2,7 @@
 // one switch process per switch on real veth interfaces, host agents in
 // namespaces, the controller daemon in the root namespace — runs the fault scenarios of `make e2e`
 // and writes one JSON report per scenario, which this test asserts. P4PAXOS_E2E_SCENARIOS picks
-// topologies and scenarios (default: all six on classic and single).
+// topologies and scenarios (default: all six on classic, leaf-spine and single).
 //
 // The log checker the scenarios rely on (mininet/checks.py) is also tested here without root,
 // on logs written by the learner's own store, so a checker that accepts divergent logs fails.
@@ -137,11 +137,11 @@ const NAMES: Record<string, string> = {
 
 /**
  * Which scenarios run on which topology: "classic:1,2;single:1" (P4PAXOS_E2E_SCENARIOS; a bare
- * "1,2" means classic). Default: every scenario on classic and single.
+ * "1,2" means classic). Default: every scenario on all three example topologies.
  */
 function plan(text: string | undefined): Array<{ topology: string; scenarios: string[] }> {
   const all = Object.keys(NAMES).join(",");
-  const spec = text ?? `classic:${all};single:${all}`;
+  const spec = text ?? `classic:${all};leaf-spine:${all};single:${all}`;
   return spec
     .split(";")
     .map((part) => part.trim())
