@@ -132,7 +132,13 @@ export class Controller {
     /** Times a group started / stopped refusing REQUESTs for lack of a quorum. */
     refusals: 0,
     refusalsEnded: 0,
+    /** Recoveries asked of the server coordinator for a learner whose DELIVERED lagged (§6). */
+    lagRecoveries: 0,
   };
+  /** Per group: the highest DELIVERED seen when a learner was first behind it, and since when. */
+  private readonly lag = new Map<number, { target: number; since: number }>();
+  /** Per group and learner: the position it had when its range was last recovered. */
+  private readonly lagRecovered = new Map<string, number>();
 
   constructor(readonly o: ControllerOptions) {
     this.d = o.deployment;
@@ -867,6 +873,52 @@ export class Controller {
       }
     }
     this.trim();
+    this.checkLagging(now);
+  }
+
+  /**
+   * Protocol §6: when every 2B of a group's last instances was lost at one learner, it sees
+   * nothing higher and detects no gap; its peers' catch-up usually fills it. If its DELIVERED
+   * stays below what another learner had delivered for the gap timeout, the server coordinator
+   * re-decides [its position + 1, that target] (a gap fill: same values, 2Bs to every learner).
+   * Once per learner and position: a learner that does not move after that is down, not lagging.
+   */
+  private checkLagging(now: number): void {
+    const learners = this.d.hosts.filter((h) => h.roles.learner).map((h) => h.roles.learner!.id);
+    if (learners.length < 2) return;
+    for (const gc of this.d.paxos.groups) {
+      const per = this.state.delivered[gc.id] ?? {};
+      const at = learners.map((id) => per[id] ?? 0);
+      const min = Math.min(...at);
+      const max = Math.max(...at);
+      const lag = this.lag.get(gc.id);
+      if (!lag) {
+        if (min < max) this.lag.set(gc.id, { target: max, since: now });
+        continue;
+      }
+      if (min >= lag.target) {
+        this.lag.delete(gc.id);
+        continue;
+      }
+      if (now - lag.since < this.d.paxos.timeouts.gapMs) continue;
+      this.lag.delete(gc.id);
+      const server = this.serverControlOf(gc.id);
+      if (!server || this.groups.get(gc.id)!.busy) continue;
+      for (const [k, id] of learners.entries()) {
+        const pos = at[k]!;
+        const key = `${gc.id}/${id}`;
+        if (pos >= lag.target || this.lagRecovered.get(key) === pos) continue;
+        this.lagRecovered.set(key, pos);
+        this.stats.lagRecoveries++;
+        this.log(
+          `group ${gc.id}: learner ${id} stays at ${pos} below ${lag.target}: recovering [${pos + 1}, ${lag.target}]`,
+        );
+        this.background(
+          "lag recovery",
+          server.recover(gc.id, pos + 1, lag.target, undefined, false, "phase1"),
+        );
+      }
+    }
   }
 
   private watching = false;

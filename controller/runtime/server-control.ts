@@ -62,13 +62,17 @@ export class ServerControl {
     return (await this.call("POST", "/takeover", { group, round, lo })) as unknown as RecoveryReply;
   }
 
-  /** Recover [lo, hi] in `round` (with FENCE: a hand-back) until decided. */
+  /**
+   * Recover [lo, hi] in `round` (default: a fresh round of the server coordinator's own; with
+   * FENCE: a hand-back), answering once `wait` is reached (it keeps running after "phase1").
+   */
   async recover(
     group: number,
     lo: number,
     hi: number,
-    round: number,
+    round: number | undefined,
     fence: boolean,
+    wait: "phase1" | "decided" = "decided",
   ): Promise<RecoveryReply> {
     return (await this.call("POST", "/recover", {
       group,
@@ -76,7 +80,7 @@ export class ServerControl {
       hi,
       round,
       fence,
-      wait: "decided",
+      wait,
     })) as unknown as RecoveryReply;
   }
 
