@@ -22,6 +22,7 @@ export {
 export { KvRefused, KvReplica, type KvReplicaOptions, KvUnavailable } from "./kv/replica.js";
 export { type KvResult, KvStateMachine } from "./kv/state.js";
 export {
+  type DecisionListener,
   type DeliveryListener,
   type LearnerApp,
   LearnerDaemon,

@@ -30,6 +30,12 @@ export interface KvReplicaOptions extends Omit<LearnerDaemonOptions, "app" | "bi
   maxRetryMs: number;
   /** How long a client request may wait for its command to be applied. */
   requestTimeoutMs: number;
+  /**
+   * Stop retransmitting a command as soon as this replica's learner decided it in its group,
+   * though the merge of the groups holds it back (default true). false: retransmit until it is
+   * applied, so a command held back longer than retryMs is decided again (for comparison).
+   */
+  stopRetryWhenDecided?: boolean;
 }
 
 export class KvUnavailable extends Error {
@@ -68,6 +74,9 @@ export class KvReplica {
     const r = new KvReplica(options);
     r.learnerDaemon = await LearnerDaemon.start({ ...options, bind: options.learnerBind, app: r.state });
     r.learnerDaemon.onDelivery((d, verdict, result) => r.onDelivery(d, verdict, result));
+    if (options.stopRetryWhenDecided ?? true) {
+      r.learnerDaemon.onDecided((d) => r.byId.get(d.proposer)?.decided(d.seq));
+    }
     try {
       for (const [j, group] of options.groups.entries()) {
         const client = await Client.open({

@@ -2,10 +2,11 @@
 // application in order, exactly once per request id. Durable (store.ts): a restart replays its
 // own log and resumes; it catches up from peer learners (host protocol STATUS/FETCH/ENTRIES);
 // it reports DELIVERED to the controller, gaps to the recovery agents, and tells proposers when
-// their requests were delivered (NOTIFY).
+// their requests were decided in their group (DECIDED, while the merge holds them back) and
+// when delivered (NOTIFY).
 import { type Command, isNoopCommand } from "../../src/paxos/command.js";
 import type { DedupVerdict } from "../../src/paxos/dedup.js";
-import type { Delivery, Effects } from "../../src/paxos/effects.js";
+import type { Decision, Delivery, Effects } from "../../src/paxos/effects.js";
 import { Learner } from "../../src/paxos/learner.js";
 import type { PaxosMessage } from "../../src/wire/message.js";
 import type { Address } from "../net/address.js";
@@ -27,6 +28,12 @@ export interface LearnerApp {
 
 /** Called for every delivered entry after the application saw it. */
 export type DeliveryListener = (d: Delivery, verdict: DedupVerdict, result: unknown) => void;
+
+/**
+ * Called when a command is decided in order within its group but the merged log holds it back
+ * (not for entries merged at once: their delivery follows in the same step).
+ */
+export type DecisionListener = (d: Decision) => void;
 
 export interface LearnerDaemonOptions {
   id: number;
@@ -67,6 +74,8 @@ export interface LearnerStats {
   entriesServed: number;
   gapReports: number;
   notifications: number;
+  /** DECIDED datagrams sent to proposers (decided, held back by the merge). */
+  decidedNotices: number;
   snapshots: number;
   /** Catch-up datagrams from addresses that are not peer learners (dropped). */
   untrusted: number;
@@ -93,6 +102,7 @@ export class LearnerDaemon {
   private applied = 0;
   private sinceSnapshot = 0;
   private readonly listeners: DeliveryListener[] = [];
+  private readonly decisionListeners: DecisionListener[] = [];
   private readonly subscribers = new Map<number, { address: Address; until: number }>();
   private readonly peerPositions = new Map<string, Map<number, number>>();
   private catchupTimer: NodeJS.Timeout | null = null;
@@ -107,6 +117,7 @@ export class LearnerDaemon {
     entriesServed: 0,
     gapReports: 0,
     notifications: 0,
+    decidedNotices: 0,
     snapshots: 0,
     untrusted: 0,
   };
@@ -177,6 +188,10 @@ export class LearnerDaemon {
 
   onDelivery(listener: DeliveryListener): void {
     this.listeners.push(listener);
+  }
+
+  onDecided(listener: DecisionListener): void {
+    this.decisionListeners.push(listener);
   }
 
   stats(): LearnerStats {
@@ -348,6 +363,7 @@ export class LearnerDaemon {
   private handleEffects(fx: Effects, live: boolean): void {
     for (const d of fx.deliveries) this.deliver(d);
     if (!live) return;
+    this.announceDecided(fx);
     for (const r of fx.recover) {
       this.counts.gapReports++;
       this.endpoint.sendHost(
@@ -385,14 +401,40 @@ export class LearnerDaemon {
     if (this.store && ++this.sinceSnapshot >= (this.options.snapshotEvery ?? 1000)) this.snapshot();
   }
 
+  /**
+   * Commands decided in their group that the merge holds back: tell their proposers (listeners,
+   * DECIDED) so that they stop retransmitting. Those merged in the same step are left out: their
+   * NOTIFY follows at once.
+   */
+  private announceDecided(fx: Effects): void {
+    if (fx.decided.length === 0) return;
+    const merged = new Set(fx.deliveries.map((d) => `${d.group}:${d.instance}`));
+    for (const d of fx.decided) {
+      if (merged.has(`${d.group}:${d.instance}`)) continue;
+      for (const l of this.decisionListeners) l(d);
+      const to = this.proposerAddress(d.proposer);
+      if (!to) continue;
+      this.counts.decidedNotices++;
+      this.endpoint.sendHost(
+        { type: HostType.DECIDED, proposer: d.proposer, seq: d.seq, group: d.group, instance: d.instance },
+        [to],
+      );
+    }
+  }
+
+  /** Where `proposer` hears from learners: its last SUBSCRIBE's address, else its fixed one. */
+  private proposerAddress(proposer: number): Address | undefined {
+    const sub = this.subscribers.get(proposer);
+    if (sub) {
+      if (sub.until >= this.clock()) return sub.address;
+      this.subscribers.delete(proposer);
+    }
+    return this.options.peers.proposers.get(proposer);
+  }
+
   private notify(d: Delivery, applied: boolean): void {
     const p = d.command.proposer;
-    let to = this.options.peers.proposers.get(p);
-    const sub = this.subscribers.get(p);
-    if (sub) {
-      if (sub.until < this.clock()) this.subscribers.delete(p);
-      else to = sub.address;
-    }
+    const to = this.proposerAddress(p);
     if (!to || !this.endpoint) return;
     this.counts.notifications++;
     this.endpoint.sendHost(

@@ -1,5 +1,5 @@
 // The host protocol: small datagrams between host agents that the Paxos header has no type for
-// (delivery notifications to proposers, learner catch-up, gap reports). They share the agents'
+// (delivery and decision notifications to proposers, learner catch-up, gap reports). They share the agents'
 // UDP ports with Paxos messages and are told apart by the first byte: a Paxos header starts with
 // its version (1), a host message with the magic "PH". All integers big-endian. Decoding never
 // throws: a short or inconsistent datagram is a typed error, counted by the receiver.
@@ -21,6 +21,11 @@ export const HostType = {
   ENTRIES: 5,
   /** learner → recovery agent: instances [lo, hi] of `group` need recovery (protocol §6). */
   GAP: 6,
+  /**
+   * learner → proposer: request (proposer, seq) was decided at (group, instance), in order within
+   * its group, but the merged log holds it back: stop retransmitting, NOTIFY follows.
+   */
+  DECIDED: 7,
 } as const;
 export type HostType = (typeof HostType)[keyof typeof HostType];
 
@@ -47,7 +52,8 @@ export type HostMessage =
   | { type: typeof HostType.STATUS; learner: number; positions: { group: number; delivered: number }[] }
   | { type: typeof HostType.FETCH; group: number; from: number; count: number }
   | { type: typeof HostType.ENTRIES; group: number; first: number; entries: LogEntryWire[] }
-  | { type: typeof HostType.GAP; group: number; lo: number; hi: number };
+  | { type: typeof HostType.GAP; group: number; lo: number; hi: number }
+  | { type: typeof HostType.DECIDED; proposer: number; seq: number; group: number; instance: number };
 
 export type HostDecode = { ok: true; value: HostMessage } | { ok: false; error: string };
 
@@ -185,6 +191,10 @@ export function encodeHost(m: HostMessage): Uint8Array {
       check(u16ok(m.group) && u32ok(m.lo) && u32ok(m.hi), "field");
       w.u16(m.group).u32(m.lo).u32(m.hi);
       break;
+    case HostType.DECIDED:
+      check(u32ok(m.proposer) && u32ok(m.seq) && u16ok(m.group) && u32ok(m.instance), "field");
+      w.u32(m.proposer).u32(m.seq).u16(m.group).u32(m.instance);
+      break;
   }
   return w.done();
 }
@@ -196,6 +206,7 @@ const FIXED: Record<number, number> = {
   [HostType.FETCH]: 8,
   [HostType.ENTRIES]: 8,
   [HostType.GAP]: 10,
+  [HostType.DECIDED]: 14,
 };
 
 /** Decodes a host message. Never throws, never reads past the end. */
@@ -231,6 +242,11 @@ export function decodeHost(bytes: Uint8Array): HostDecode {
     }
     case HostType.FETCH:
       return { ok: true, value: { type, group: r.u16(), from: r.u32(), count: r.u16() } };
+    case HostType.DECIDED:
+      return {
+        ok: true,
+        value: { type, proposer: r.u32(), seq: r.u32(), group: r.u16(), instance: r.u32() },
+      };
     case HostType.ENTRIES: {
       const group = r.u16();
       const first = r.u32();

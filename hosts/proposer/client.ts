@@ -1,9 +1,10 @@
 // Proposer library: the Proposer role on a UDP socket. `propose(value)` resolves when a learner
-// reports the request delivered. Learners learn where to send that report from SUBSCRIBE
-// datagrams this client sends them (on start, then every `subscribeMs`), so a proposer on an
-// ephemeral port needs no entry in any table; proposers with fixed addresses may also be listed
-// in the learners' peer tables. An application embedding its own learner (the KV replica) calls
-// `delivered()` directly instead.
+// reports the request delivered (NOTIFY); a learner's earlier DECIDED (decided in its group, held
+// back by the merge of the groups) stops its retransmissions. Learners learn where to send those
+// reports from SUBSCRIBE datagrams this client sends them (on start, then every `subscribeMs`),
+// so a proposer on an ephemeral port needs no entry in any table; proposers with fixed addresses
+// may also be listed in the learners' peer tables. An application embedding its own learner (the
+// KV replica) calls `decided()` and `delivered()` directly instead.
 import {
   Proposer,
   type ProposerOptions,
@@ -103,12 +104,24 @@ export class ProposerClient {
   private endpoint!: UdpEndpoint;
   private subscribeTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  readonly counters = { notifications: 0, foreignNotifications: 0, timeouts: 0, refusals: 0 };
+  readonly counters = {
+    notifications: 0,
+    foreignNotifications: 0,
+    /** DECIDED datagrams for this proposer's requests. */
+    decidedNotices: 0,
+    timeouts: 0,
+    refusals: 0,
+  };
 
   private constructor(private readonly options: ProposerClientOptions) {
     this.clock = options.clock ?? monotonicClock;
     this.proposer = new Proposer(options);
-    this.timers = new TickScheduler(this.clock, () => this.perform(this.proposer.tick(this.clock())));
+    // Ticks wait for the I/O already received (setImmediate runs after the poll phase): after
+    // the event loop stalled, a NOTIFY or DECIDED (or, in a KV replica, its learner's 2Bs) that
+    // arrived meanwhile is taken in before the role decides to retransmit.
+    this.timers = new TickScheduler(this.clock, () =>
+      setImmediate(() => this.perform(this.proposer.tick(this.clock()))),
+    );
   }
 
   static async open(options: ProposerClientOptions): Promise<ProposerClient> {
@@ -169,6 +182,14 @@ export class ProposerClient {
     return Object.assign(promise, { seq });
   }
 
+  /**
+   * Request `seq` of this proposer was decided in its group but not delivered yet (called by an
+   * embedded learner or on DECIDED): stop retransmitting it; the promise still waits for delivery.
+   */
+  decided(seq: number): void {
+    this.perform(this.proposer.decided(this.proposer.id, seq, this.clock()));
+  }
+
   /** Request `seq` of this proposer was delivered (called by an embedded learner or on NOTIFY). */
   delivered(
     seq: number,
@@ -200,6 +221,11 @@ export class ProposerClient {
     sent: Record<string, number>;
     pending: number;
     notifications: number;
+    decidedNotices: number;
+    /** Requests whose retransmissions stopped because they were known decided before delivery. */
+    decidedBeforeDelivery: number;
+    /** Of those, how often delivery did not follow within maxTimeout (retransmitted again). */
+    decidedResumed: number;
     timeouts: number;
     refusals: number;
   } {
@@ -208,6 +234,8 @@ export class ProposerClient {
       sent: { ...this.proposer.counters.sent },
       pending: this.proposer.pending,
       notifications: this.counters.notifications,
+      decidedNotices: this.counters.decidedNotices,
+      ...this.proposer.decidedCounts,
       timeouts: this.counters.timeouts,
       refusals: this.counters.refusals,
     };
@@ -234,12 +262,17 @@ export class ProposerClient {
   }
 
   private receiveHost(msg: HostMessage): void {
-    if (msg.type !== HostType.NOTIFY) {
+    if (msg.type !== HostType.NOTIFY && msg.type !== HostType.DECIDED) {
       this.endpoint.stats.unhandled++;
       return;
     }
     if (msg.proposer !== this.proposer.id) {
       this.counters.foreignNotifications++;
+      return;
+    }
+    if (msg.type === HostType.DECIDED) {
+      this.counters.decidedNotices++;
+      this.decided(msg.seq);
       return;
     }
     this.counters.notifications++;

@@ -26,6 +26,18 @@ export interface Delivery {
   command: Command;
 }
 
+/**
+ * A learner decided (`group`, `instance`) and has every earlier instance of that group: the
+ * command is decided for good, though the merged log may hold it back (docs/protocol.md §10)
+ * until the other groups catch up. Proposers stop retransmitting it (§1). No-ops are not listed.
+ */
+export interface Decision {
+  group: number;
+  instance: number;
+  proposer: number;
+  seq: number;
+}
+
 /** A learner's request to fill the instances [lo, hi] of `group` by recovery. */
 export interface GapReport {
   group: number;
@@ -38,11 +50,13 @@ export interface Effects {
   /** Absolute times at which the role wants its `tick(now)` called. */
   timers: number[];
   deliveries: Delivery[];
+  /** Learner only: commands decided in order within their group (before the merge). */
+  decided: Decision[];
   recover: GapReport[];
 }
 
 export function noEffects(): Effects {
-  return { send: [], timers: [], deliveries: [], recover: [] };
+  return { send: [], timers: [], deliveries: [], decided: [], recover: [] };
 }
 
 /** Appends b's effects to a (mutating a) and returns a. */
@@ -50,6 +64,7 @@ export function mergeEffects(a: Effects, b: Effects): Effects {
   a.send.push(...b.send);
   a.timers.push(...b.timers);
   a.deliveries.push(...b.deliveries);
+  a.decided.push(...b.decided);
   a.recover.push(...b.recover);
   return a;
 }

@@ -20,6 +20,7 @@ export { Coordinator, type CoordinatorGroupState, type CoordinatorOptions } from
 export { Counters, DROP_REASONS, type DropReason } from "./counters.js";
 export { AtMostOnce, type DedupVerdict } from "./dedup.js";
 export {
+  type Decision,
   type Delivery,
   type Effects,
   type GapReport,

@@ -1,11 +1,13 @@
 // The learner (docs/protocol.md §6, §10): decides an instance when a majority of the group's
 // acceptors sent a 2B in the same round, delivers each group in instance order, merges the
 // groups into one global log, detects gaps, asks for no-ops in a group that stalls the merge,
-// and reports DELIVERED so the controller can trim.
+// and reports DELIVERED so the controller can trim. Each command delivered in order within its
+// group is also listed in `decided` at once, before the merge (which may hold it back): proposers
+// stop retransmitting it then (§1).
 import { makeMessage, NOOP } from "../wire/codec.js";
 import { MsgType } from "../wire/header.js";
 import type { PaxosMessage } from "../wire/message.js";
-import { type Command, commandKey, commandOf } from "./command.js";
+import { type Command, commandKey, commandOf, isNoopCommand } from "./command.js";
 import { Counters } from "./counters.js";
 import { type Effects, noEffects } from "./effects.js";
 import { LogMerger } from "./merge.js";
@@ -190,6 +192,9 @@ export class Learner {
       g.decided.delete(g.delivered + 1);
       g.delivered++;
       g.gapSince = null;
+      if (!isNoopCommand(next)) {
+        fx.decided.push({ group, instance: g.delivered, proposer: next.proposer, seq: next.seq });
+      }
       for (const e of this.merger.push(group, next)) {
         fx.deliveries.push({ index: this.mergedCount++, ...e });
       }

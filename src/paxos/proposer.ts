@@ -1,6 +1,9 @@
 // The proposer (docs/protocol.md §1): numbers its requests (proposer id, seq), keeps at most
 // `window` outstanding, retransmits with exponential backoff until the request id is delivered.
 // A retransmitted request may be decided twice; AtMostOnce (dedup.ts) makes it take effect once.
+// Once a learner reports it decided within its group (`decided`: before the merge of the groups
+// delivers it), retransmissions stop, the request still completes only on delivery; should the
+// delivery not come within maxTimeout (a learner lost it), retransmission resumes.
 // A NACK_NOQUORUM (the coordinator refuses: too few acceptors alive) fails the request at once,
 // with its outcome: "not_applied" when every attempt so far was refused (none was stamped, so it
 // never takes effect and its seq is used again), else "unknown" (docs/protocol.md §1).
@@ -66,6 +69,16 @@ interface Outstanding {
   mayBeStamped: boolean;
   /** Its refusal (outcome unknown) was reported already. */
   reported: boolean;
+  /** A learner reported it decided: no retransmission until `deadline` (the safety net). */
+  decided: boolean;
+}
+
+/** What `decided` saved, and how often its safety net fired. */
+export interface DecidedCounts {
+  /** Times a request was reported decided while outstanding: its retransmissions stopped. */
+  decidedBeforeDelivery: number;
+  /** Times such a request was not delivered within maxTimeout after: retransmitted again. */
+  decidedResumed: number;
 }
 
 export class ProposerError extends Error {
@@ -79,6 +92,7 @@ export class Proposer {
   readonly completed: Completion[] = [];
   /** Requests refused with NACK_NOQUORUM (each reported once); the host empties it as it reports. */
   readonly refused: Refusal[] = [];
+  readonly decidedCounts: DecidedCounts = { decidedBeforeDelivery: 0, decidedResumed: 0 };
   private readonly options: ProposerOptions;
   private nextSeq = 1;
   /** Seqs of requests that were refused before any attempt could be stamped: reused, lowest first. */
@@ -138,6 +152,28 @@ export class Proposer {
   }
 
   /**
+   * A learner decided request (proposer, seq) in its group, but the merged log has not delivered
+   * it yet (it waits for the other groups): stop retransmitting it. It stays outstanding (in the
+   * window) until `delivered`; if that does not come within maxTimeout, retransmission resumes
+   * (backoff at maxTimeout), so a lost delivery cannot leave it hanging. A refusal that arrives
+   * afterwards (for an attempt sent before) is ignored: a decided request takes effect.
+   */
+  decided(proposer: number, seq: number, now: number): Effects {
+    const fx = noEffects();
+    if (proposer !== this.id) return fx;
+    const o = this.outstanding.get(seq);
+    if (!o || o.decided) return fx;
+    o.decided = true;
+    o.mayBeStamped = true;
+    o.refused = false;
+    o.timeout = this.options.maxTimeout;
+    o.deadline = now + this.options.maxTimeout;
+    fx.timers.push(o.deadline);
+    this.decidedCounts.decidedBeforeDelivery++;
+    return fx;
+  }
+
+  /**
    * NACK_FULL: the ring is full; back off before retrying that request.
    * NACK_NOQUORUM: the coordinator refuses (too few acceptors alive): the request fails now,
    * reported in `refused` with its outcome (see RefusalOutcome).
@@ -150,7 +186,8 @@ export class Proposer {
       return fx;
     }
     const o = this.outstanding.get(msg.seq);
-    if (!o) return fx;
+    // A refusal of an earlier attempt of a decided request changes nothing: it takes effect.
+    if (!o || o.decided) return fx;
     if (msg.msgtype === MsgType.NACK_NOQUORUM) {
       this.refuse(o, parseNoQuorumAux(msg.aux), now, fx);
       return fx;
@@ -194,7 +231,13 @@ export class Proposer {
     const fx = noEffects();
     for (const o of this.outstanding.values()) {
       if (now < o.deadline) continue;
-      if (!o.refused) {
+      if (o.decided) {
+        // Decided, yet not delivered within maxTimeout: the delivery may be lost (a learner
+        // restarted); retransmit at maxTimeout until a learner delivers it (a second decision
+        // of it takes no effect) or reports it decided again.
+        o.decided = false;
+        this.decidedCounts.decidedResumed++;
+      } else if (!o.refused) {
         // This attempt went unanswered: lost, or stamped and not (yet) delivered.
         o.mayBeStamped = true;
         o.timeout = Math.min(o.timeout * 2, this.options.maxTimeout);
@@ -215,6 +258,7 @@ export class Proposer {
         refused: false,
         mayBeStamped: false,
         reported: false,
+        decided: false,
       };
       this.outstanding.set(q.seq, o);
       this.transmit(o, now, fx);

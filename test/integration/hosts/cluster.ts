@@ -43,6 +43,10 @@ export interface ClusterOptions {
   controller?: Address | null;
   /** The first server coordinator trims from the learners' DELIVERED reports (no controller). */
   coordinatorTrims?: boolean;
+  /** How long a group may stall the merge before learners ask for no-ops (TIMING.noopDelayMs). */
+  noopDelayMs?: number;
+  /** The replicas' proposers stop retransmitting once their learner decided a command (default). */
+  stopRetryWhenDecided?: boolean;
 }
 
 export const TIMING = { tickMs: 10, gapTimeoutMs: 60, noopDelayMs: 30, catchupMs: 40, retryMs: 40 };
@@ -85,6 +89,8 @@ export class Cluster {
       retryMs: opts.retryMs ?? TIMING.retryMs,
       controller: opts.controller ?? null,
       coordinatorTrims: opts.coordinatorTrims ?? false,
+      noopDelayMs: opts.noopDelayMs ?? TIMING.noopDelayMs,
+      stopRetryWhenDecided: opts.stopRetryWhenDecided ?? true,
     };
     const ports = await freeUdpPorts(options.acceptors + 2 * options.coordinators + options.replicas);
     const c = new Cluster(options, ports);
@@ -156,7 +162,7 @@ export class Cluster {
       peers: this.replicaPeers[k]!,
       tickMs: TIMING.tickMs,
       gapTimeoutMs: TIMING.gapTimeoutMs,
-      noopDelayMs: TIMING.noopDelayMs,
+      noopDelayMs: this.options.noopDelayMs,
       catchupMs: TIMING.catchupMs,
       dataDir,
       snapshotEvery: 25,
@@ -164,6 +170,7 @@ export class Cluster {
       retryMs: this.options.retryMs,
       maxRetryMs: 8 * this.options.retryMs,
       requestTimeoutMs: 4000,
+      stopRetryWhenDecided: this.options.stopRetryWhenDecided,
     });
     this.replicas[k] = replica;
     this.http[k] = await KvHttpServer.start(replica, { host: LOCAL, port: 0 });

@@ -36,6 +36,7 @@ const messages: HostMessage[] = [
     ],
   },
   { type: HostType.GAP, group: 0, lo: 3, hi: 9 },
+  { type: HostType.DECIDED, proposer: 0xc0000001, seq: 9, group: 3, instance: 0xffffffff },
 ];
 
 describe("host protocol", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Learner, type LearnerOptions } from "../../../src/paxos/learner.js";
 import { MsgType } from "../../../src/wire/header.js";
-import { dec, p2b } from "./helpers.js";
+import { dec, enc, p2b } from "./helpers.js";
 
 function learner(opts: Partial<LearnerOptions> = {}): Learner {
   return new Learner({
@@ -151,6 +151,34 @@ describe("learner (docs §6)", () => {
     expect(l.merged).toBe(5);
     expect(l.awaitingMerge(0, 3)).toBeUndefined();
     expect(l.awaitingMerge(1, 2)).toBeUndefined();
+  });
+
+  it("lists each command decided in order within its group at once, before the merge (docs §1)", () => {
+    const l = learner({ groups: [0, 1], acceptors: 1 });
+    const vote = (g: number, i: number, proposer = 5, seq = 10 * g + i) =>
+      l.handle(p2b(i, 257, 1, proposer === 0 ? "" : "x", { group: g, proposer, seq }));
+    // Out of order within its group: decided, but not listed until instance 1 is.
+    expect(vote(0, 2).decided).toEqual([]);
+    const fx = vote(0, 1);
+    expect(fx.decided).toEqual([
+      { group: 0, instance: 1, proposer: 5, seq: 1 },
+      { group: 0, instance: 2, proposer: 5, seq: 2 },
+    ]);
+    // The merge delivers only (0,1): (0,2) waits for (1,1), yet it is listed as decided.
+    expect(fx.deliveries.map((d) => [d.group, d.instance])).toEqual([[0, 1]]);
+    // A no-op is not listed; its group's merge still goes on.
+    const noop = vote(1, 1, 0, 0);
+    expect(noop.decided).toEqual([]);
+    expect(noop.deliveries.map((d) => [d.group, d.instance])).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
+    // Known decisions (own log, catch-up) are listed too; a repeated vote lists nothing again.
+    expect(l.learnDecided(1, 2, { proposer: 6, seq: 3, value: enc("y") }).decided).toEqual([
+      { group: 1, instance: 2, proposer: 6, seq: 3 },
+    ]);
+    expect(vote(0, 1).decided).toEqual([]);
+    expect(vote(0, 3).decided).toEqual([{ group: 0, instance: 3, proposer: 5, seq: 3 }]);
   });
 
   it("asks for no-ops in a group that stalls the merge; a later-ranked learner waits longer", () => {

@@ -108,6 +108,67 @@ describe("proposer (docs §1)", () => {
     expect(requests(p.tick(100))).toEqual([]);
   });
 
+  it("stops retransmitting a request known decided, completes it only when delivered", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.submit(enc("b"), 0);
+    p.submit(enc("c"), 0);
+    expect(requests(p.tick(10))).toEqual([1, 2]); // both retried once (timeout 10 → 20)
+    const fx = p.decided(7, 1, 15);
+    expect(fx.send).toEqual([]);
+    expect(fx.timers).toEqual([55]); // the safety net: maxTimeout (40) from now
+    p.decided(7, 1, 16); // repeated (another learner): no effect
+    p.decided(8, 2, 16); // another proposer's request id
+    p.decided(7, 9, 16); // not outstanding
+    expect(p.decidedCounts).toEqual({ decidedBeforeDelivery: 1, decidedResumed: 0 });
+    const sent: number[] = [];
+    for (let t = 16; t < 55; t++) sent.push(...requests(p.tick(t)));
+    expect(sent).toEqual([2]); // seq 2 at 30; seq 1 never
+    // Still outstanding: the window stays full (seq 3 waits) and nothing completed.
+    expect(p.pendingSeqs().sort()).toEqual([1, 2, 3]);
+    expect(p.completed).toEqual([]);
+    expect(requests(p.delivered(7, 1, 50))).toEqual([3]);
+    expect(p.completed).toMatchObject([{ seq: 1, completedAt: 50, attempts: 2 }]);
+    for (let t = 50; t < 200; t++) expect(requests(p.tick(t))).not.toContain(1);
+  });
+
+  it("resumes retransmitting a decided request not delivered within maxTimeout", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.decided(7, 1, 5);
+    const sent: number[] = [];
+    for (let t = 6; t <= 130; t++) if (requests(p.tick(t)).length > 0) sent.push(t);
+    // Silent until 5 + 40, then every maxTimeout: the delivery may have been lost.
+    expect(sent).toEqual([45, 85, 125]);
+    expect(p.decidedCounts).toEqual({ decidedBeforeDelivery: 1, decidedResumed: 1 });
+    // Reported decided again (a retry decided a second time): silent again.
+    p.decided(7, 1, 126);
+    expect(requests(p.tick(165))).toEqual([]);
+    expect(requests(p.tick(166))).toEqual([1]);
+    p.delivered(7, 1, 170);
+    expect(p.completed).toMatchObject([{ seq: 1, attempts: 5 }]);
+  });
+
+  it("a request known decided is never refused: later NACKs of earlier attempts are ignored", () => {
+    const p = make();
+    p.submit(enc("a"), 0);
+    p.submit(enc("b"), 0);
+    // Seq 1's only attempt: decided (never timed out), then its refusals arrive late.
+    p.decided(7, 1, 2);
+    expect(p.handle(noQuorum(1), 3)).toMatchObject({ send: [], timers: [] });
+    expect(p.handle(makeMessage({ msgtype: MsgType.NACK_FULL, proposer: 7, seq: 1 }), 3).timers).toEqual([]);
+    expect(p.refused).toEqual([]);
+    expect(p.pendingSeqs().sort()).toEqual([1, 2]);
+    // Seq 2 is not decided: its refusal is reported as before (not applied, its seq reused).
+    p.handle(noQuorum(2), 4);
+    expect(p.refused).toMatchObject([{ seq: 2, outcome: "not_applied" }]);
+    expect(p.pendingSeqs()).toEqual([1]);
+    expect(p.submit(enc("c"), 5).seq).toBe(2);
+    for (let t = 5; t < 42; t++) expect(requests(p.tick(t))).not.toContain(1);
+    p.delivered(7, 1, 42);
+    expect(p.completed).toMatchObject([{ seq: 1 }]);
+  });
+
   it("rejects bad configuration and oversized values", () => {
     expect(() => new Proposer({ id: 0, group: 0, window: 1, timeout: 1, maxTimeout: 1 })).toThrow(
       ProposerError,
