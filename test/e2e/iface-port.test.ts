@@ -222,7 +222,8 @@ describe.skipIf(!avail.ok)("IfacePort: hosts in namespaces through the Paxos pip
     expect(msg.value.round).toBe(0x101);
     expect(msg.value.vround).toBe(0x101);
     expect(new TextDecoder().decode(msg.value.value)).toBe("put k v");
-    expect(got.from).toBe(H1_IP);
+    // From the acceptor switch's address (where the P2A was sent), not h1's: docs/dataplane.md.
+    expect(got.from).toBe(SW_IP);
     // The pipeline counted the P2A it accepted.
     expect(rt!.sw.counterRead("MyIngress.paxos_rx", MsgType.P2A).packets).toBeGreaterThanOrEqual(1);
   });
