@@ -101,6 +101,8 @@ class Scenario:
         self.report = {"scenario": name, "deployment": os.path.basename(args.deployment)}
         self.net = None
         self.loads = []
+        # Only the partition scenario takes away a quorum: refusals anywhere else are a bug.
+        self.quorum_loss_expected = False
 
     def setup(self, impair=None):
         dep = prepare_deployment(self.args.deployment, self.work)
@@ -188,8 +190,22 @@ class Scenario:
         self.settle()
         ok = [v for l in self.loads for v in l.ok_values()]
         allv = set(v for l in self.loads for v in l.all_values())
-        problems, stats = check_logs(self.learner_logs(), ok, allv)
-        failed = [v for l in self.loads for r in l.results() if not r["ok"] for v in [r["value"]]]
+        logs = self.learner_logs()
+        problems, stats = check_logs(logs, ok, allv)
+        # Refused for lack of a quorum with no attempt stamped ("not applied"): a clear answer,
+        # not a loss — and it must really never take effect.
+        refused = set(r["value"] for l in self.loads for r in l.results() if not r["ok"] and "not applied" in r.get("error", ""))
+        logged = set(e[4].decode("utf-8", "replace") for entries in logs.values() for e in entries)
+        applied_anyway = sorted(refused & logged)
+        if applied_anyway:
+            problems.append("refusal: %d request(s) answered 'not applied' are in the log, e.g. %r" % (len(applied_anyway), applied_anyway[:3]))
+        stats["refusedNotApplied"] = len(refused)
+        # Refused after an earlier attempt went unanswered: "outcome unknown", said as such.
+        unknown = set(r["value"] for l in self.loads for r in l.results() if not r["ok"] and "refused" in r.get("error", "") and "outcome unknown" in r.get("error", ""))
+        stats["refusedOutcomeUnknown"] = len(unknown)
+        if (refused or unknown) and not self.quorum_loss_expected:
+            problems.append("refusal: %d request(s) refused without a quorum loss" % len(refused | unknown))
+        failed = [v for l in self.loads for r in l.results() if not r["ok"] for v in [r["value"]] if v not in refused and v not in unknown]
         if expect_all_delivered and failed:
             problems.append("progress: %d request(s) not delivered, e.g. %r" % (len(failed), failed[:3]))
         stats["notDeliveredSample"] = failed[:10]
@@ -398,6 +414,7 @@ def s5_learner_link(sc):
 
 
 def s6_partition(sc):
+    sc.quorum_loss_expected = True
     sc.setup()
     dep = sc.net.dep
     accs = [s for s in dep["switches"] if "acceptor" in s.get("roles", {}) and "coordinator" not in s.get("roles", {})]
@@ -434,6 +451,9 @@ def s6_partition(sc):
     for i in cut_ifs:
         run(["ip", "link", "set", i, "up"])
     t_heal = time.time()
+    # Requests sent during the partition were refused (no quorum) or wait for it to heal; new
+    # ones after healing must be decided either way.
+    sc.load(3000, window=4, tag_suffix="c")
     problems = sc.check()
     times = sorted(t for l in sc.loads for t in l.ok_times())
     t_first = first_after(times, t_heal)

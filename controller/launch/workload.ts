@@ -71,7 +71,8 @@ export function outputOf(op: KvOp, res: Extract<KvClientResult, { kind: "ok" }>)
   }
 }
 
-function send(c: KvClient, key: string, op: KvOp): Promise<KvClientResult> {
+/** Sends one KV operation through `c`. */
+export function sendKvOp(c: KvClient, key: string, op: KvOp): Promise<KvClientResult> {
   switch (op.kind) {
     case "put":
       return c.put(key, op.value);
@@ -128,7 +129,7 @@ export class Workload {
         if (wait > 0) await new Promise((res) => setTimeout(res, wait));
         if (this.stopped) return;
         const invoke = this.now();
-        const res = await send(client, key, op);
+        const res = await sendKvOp(client, key, op);
         const complete = this.now();
         const h: HistoryOp = { id: i, process: w, key, op, invoke, complete: null, output: null };
         if (res.kind === "ok") {

@@ -18,6 +18,9 @@ import { DedupTable } from "./dedup.js";
 import { type LearnerStore, type LoadReport, LearnerStore as Store } from "./store.js";
 
 /** The replicated application: a deterministic state machine over the merged log. */
+/** A FETCH unanswered this long is given up and the pull restarts (a round trip is far less). */
+const FETCH_GIVE_UP_MS = 500;
+
 export interface LearnerApp {
   /** Applies a command that takes effect (not a no-op, not a duplicate); returns its result. */
   apply(command: Command, at: Delivery): unknown;
@@ -94,6 +97,8 @@ export class LearnerDaemon {
   private readonly store: LearnerStore | null;
   /** Per group: commands in instance order (index = instance − 1), as logged. */
   private readonly logs = new Map<number, Command[]>();
+  /** Per group: when the FETCH in flight was sent (at most one). */
+  private readonly fetching = new Map<number, number>();
   private logged = 0;
   /** While replaying the log on start: entries below this index are on disk already. */
   private replayLimit = 0;
@@ -286,7 +291,9 @@ export class LearnerDaemon {
           this.counts.injected++;
           this.perform(this.learner.learnDecided(msg.group, msg.first + k, e));
         });
-        // Keep pulling while this peer is known to be ahead.
+        // Keep pulling while this peer is known to be ahead: the answer ends this FETCH, the
+        // next one continues the same pull.
+        this.fetching.delete(msg.group);
         const known = this.peerPositions.get(key(from))?.get(msg.group) ?? 0;
         if (known > this.learner.delivered(msg.group) && msg.entries.length > 0)
           this.fetch(msg.group, known, from);
@@ -311,6 +318,13 @@ export class LearnerDaemon {
     const mine = this.learner.delivered(group);
     const count = Math.min(MAX_ENTRIES_PER_DATAGRAM, peerHas - mine);
     if (count <= 0) return;
+    // One pull per group at a time: every STATUS starting another would fetch the same entries
+    // again, and on a slow path the pulls pile up faster than they finish. An unanswered FETCH
+    // (lost, or the peer gone) is given up after FETCH_GIVE_UP_MS or two STATUS periods.
+    const now = this.clock();
+    const since = this.fetching.get(group);
+    if (since !== undefined && now - since < Math.max(FETCH_GIVE_UP_MS, 2 * this.options.catchupMs)) return;
+    this.fetching.set(group, now);
     this.counts.fetchesSent++;
     this.endpoint.sendHost({ type: HostType.FETCH, group, from: mine + 1, count }, [from]);
   }

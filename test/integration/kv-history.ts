@@ -1,7 +1,7 @@
 // Records KV operations sent through KvClient as a history for the linearizability checker, on
 // one clock shared by every client of a test, so concurrent clients can be checked together.
 
-import { outputOf } from "../../controller/launch/workload.js";
+import { outputOf, sendKvOp } from "../../controller/launch/workload.js";
 import type { KvClient, KvClientResult } from "../../hosts/kv/client.js";
 import type { HistoryOp, KvOp } from "../../hosts/kv/linearizability.js";
 
@@ -17,7 +17,7 @@ export class KvHistory {
   /** Sends one operation through `client` and records its invocation, completion and answer. */
   async run(client: KvClient, process: number, key: string, op: KvOp): Promise<KvClientResult> {
     const invoke = performance.now() - this.t0;
-    const res = await send(client, key, op);
+    const res = await sendKvOp(client, key, op);
     if (res.kind === "refused" && res.outcome === "not_applied") {
       // Never takes effect, so not an operation; if it did, the checker sees a value from nowhere.
       this.refused++;
@@ -37,18 +37,5 @@ export class KvHistory {
       this.unknown++;
     }
     return res;
-  }
-}
-
-function send(c: KvClient, key: string, op: KvOp): Promise<KvClientResult> {
-  switch (op.kind) {
-    case "put":
-      return c.put(key, op.value);
-    case "get":
-      return c.get(key);
-    case "cas":
-      return c.cas(key, op.expected, op.value);
-    case "del":
-      return c.del(key);
   }
 }

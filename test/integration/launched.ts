@@ -5,11 +5,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { buildPipeline } from "../../controller/launch/compile.js";
 import { LogFollower } from "../../controller/launch/follow.js";
 import { LaunchedCluster, loadOrThrow } from "../../controller/launch/launcher.js";
+import { tail } from "../../controller/launch/process.js";
 import { KvClient } from "../../hosts/kv/client.js";
+import { checkLinearizable, formatHistory, type HistoryOp } from "../../hosts/kv/linearizability.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -99,4 +101,16 @@ export function launchedSuite(name: string): (config: string) => Promise<Launche
     launch(config, join(dir, "run"), (c) => {
       cluster = c;
     });
+}
+
+/** The end of every launched test: the history is linearizable, no process died on its own. */
+export function expectLinearizableAndAlive(l: Launched, ops: readonly HistoryOp[]): void {
+  const lin = checkLinearizable([...ops]);
+  expect(
+    lin.ok,
+    lin.ok === false ? `key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops)}` : JSON.stringify(lin),
+  ).toBe(true);
+  const dead = l.cluster.unexpectedExits();
+  expect(dead.map((x) => `${x.name} exited (${x.exitedWith}):\n${tail(x.log).join("\n")}`)).toEqual([]);
+  l.follower.stop();
 }

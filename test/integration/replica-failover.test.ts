@@ -10,10 +10,10 @@ import { coordinatorSwitchOf } from "../../controller/desired/compute.js";
 import { loadOrThrow } from "../../controller/launch/launcher.js";
 import { tail } from "../../controller/launch/process.js";
 import { KvClient } from "../../hosts/kv/client.js";
-import { checkLinearizable, formatHistory } from "../../hosts/kv/linearizability.js";
 import { KvHistory } from "./kv-history.js";
 import {
   delay,
+  expectLinearizableAndAlive,
   launchedSuite,
   ROOT,
   type ReplicaStatus as Status,
@@ -29,7 +29,8 @@ describe("a KV replica down during a coordinator failover", () => {
     const d = await loadOrThrow(CONFIG);
     const coord = coordinatorSwitchOf(d, d.paxos.groups[0]!.id)!;
     const [hostA, hostB] = d.hosts.filter((h) => h.roles.kv).map((h) => h.name) as [string, string];
-    const { cluster: c, follower, clock, controllerTail } = await launchIt(CONFIG);
+    const launched = await launchIt(CONFIG);
+    const { cluster: c, follower, clock, controllerTail } = launched;
     const urlA = c.kvUrls()[hostA]!;
     const urlB = c.kvUrls()[hostB]!;
     const history = new KvHistory();
@@ -173,13 +174,6 @@ describe("a KV replica down during a coordinator failover", () => {
     const r = await history.run(b, 20, "counter", { kind: "get" });
     expect(r).toMatchObject({ kind: "ok", status: 200, body: { value: String(counter) } });
 
-    const lin = checkLinearizable(history.ops);
-    expect(
-      lin.ok,
-      lin.ok === false ? `key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops)}` : JSON.stringify(lin),
-    ).toBe(true);
-    const dead = c.unexpectedExits();
-    expect(dead.map((x) => `${x.name} exited (${x.exitedWith}):\n${tail(x.log).join("\n")}`)).toEqual([]);
-    follower.stop();
+    expectLinearizableAndAlive(launched, history.ops);
   }, 120_000);
 });

@@ -6,18 +6,17 @@
 // with both replicas identical and the history linearizable.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tail } from "../../controller/launch/process.js";
 import { KvClient } from "../../hosts/kv/client.js";
-import { checkLinearizable, formatHistory } from "../../hosts/kv/linearizability.js";
 import { KvHistory } from "./kv-history.js";
-import { delay, launchedSuite, ROOT, replicaStatus, until } from "./launched.js";
+import { delay, expectLinearizableAndAlive, launchedSuite, ROOT, replicaStatus, until } from "./launched.js";
 
 const CONFIG = join(ROOT, "examples", "single.yaml");
 const launchIt = launchedSuite("single");
 
 describe("single switch with two server acceptors", () => {
   it("starts, survives the switch's restart with wiped state (fenced, failover, fail-back), replicas agree", async () => {
-    const { cluster: c, follower, clock, controllerTail } = await launchIt(CONFIG);
+    const launched = await launchIt(CONFIG);
+    const { cluster: c, follower, clock, controllerTail } = launched;
     // Start-up Phase 1 completed: the switch alone (acceptor 1) is no majority of three.
     const start = (re: RegExp) => follower.waitFor(re, Number.NEGATIVE_INFINITY, 5000);
     expect(await start(/Phase 1 with FENCE in round \d+ done/), controllerTail()).toBeDefined();
@@ -80,13 +79,6 @@ describe("single switch with two server acceptors", () => {
     const r = await history.run(new KvClient(urlB, 3000), 1, "k", { kind: "get" });
     expect(r).toMatchObject({ kind: "ok", status: 200, body: { value: last } });
 
-    const lin = checkLinearizable(history.ops);
-    expect(
-      lin.ok,
-      lin.ok === false ? `key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops)}` : JSON.stringify(lin),
-    ).toBe(true);
-    const dead = c.unexpectedExits();
-    expect(dead.map((x) => `${x.name} exited (${x.exitedWith}):\n${tail(x.log).join("\n")}`)).toEqual([]);
-    follower.stop();
+    expectLinearizableAndAlive(launched, history.ops);
   }, 120_000);
 });

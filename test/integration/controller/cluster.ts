@@ -60,6 +60,25 @@ export class Cluster {
     return this.fabric.deployment;
   }
 
+  /**
+   * The usual start: server coordinator rc, learners l1 and l2, a controller that ran `up` and
+   * its daemon, its agent socket wired. `keep` sees the cluster first, so the test closes it
+   * whatever fails later.
+   */
+  static async running(
+    keep: (c: Cluster) => void,
+  ): Promise<{ c: Cluster; ctl: Controller; up: Awaited<ReturnType<Controller["up"]>> }> {
+    const c = await Cluster.start();
+    keep(c);
+    await c.startServerCoordinator();
+    await c.startLearner();
+    const ctl = await c.startController();
+    const up = await ctl.up();
+    await ctl.startDaemon();
+    c.wireAgent();
+    return { c, ctl, up };
+  }
+
   private async mapPeers(bridge: HostBridge, p: PeerTableInit): Promise<PeerTableInit> {
     const m = (a: Address) => bridge.proxy(a);
     const list = async (l?: readonly Address[]) => (l ? Promise.all(l.map(m)) : undefined);

@@ -12,15 +12,10 @@ afterEach(async () => {
 
 describe("controller with traffic", () => {
   it("serves, fails over, fails back", async () => {
-    const c = await Cluster.start();
-    cluster = c;
-    await c.startServerCoordinator();
-    await c.startLearner();
-    const ctl = await c.startController();
-    const up = await ctl.up();
+    const { c, up } = await Cluster.running((x) => {
+      cluster = x;
+    });
     expect(up.unreachable).toEqual([]);
-    await ctl.startDaemon();
-    c.wireAgent();
     const p = await c.startProposer();
     // More than the ring (R = 64): the server coordinator then needs the trim watermark to serve.
     await Promise.all(Array.from({ length: 70 }, (_, i) => p.propose(enc(`a${i}`), 5000)));
@@ -47,14 +42,9 @@ describe("controller with traffic", () => {
   }, 30_000);
 
   it("a coordinator switch restarted faster than failoverMs gets a new round, never its old one", async () => {
-    const c = await Cluster.start();
-    cluster = c;
-    await c.startServerCoordinator();
-    await c.startLearner();
-    const ctl = await c.startController();
-    await ctl.up();
-    await ctl.startDaemon();
-    c.wireAgent();
+    const { c, ctl } = await Cluster.running((x) => {
+      cluster = x;
+    });
     const p = await c.startProposer();
     try {
       for (let i = 0; i < 5; i++) await p.propose(enc(`a${i}`), 3000);

@@ -12,14 +12,10 @@ afterEach(async () => {
 
 describe("a lagging learner", () => {
   it("gets its range re-decided by the server coordinator, once per position", async () => {
-    const c = await Cluster.start();
-    cluster = c;
-    const rc = await c.startServerCoordinator();
-    await c.startLearner();
-    const ctl = await c.startController();
-    await ctl.up();
-    await ctl.startDaemon();
-    c.wireAgent();
+    const { c, ctl } = await Cluster.running((x) => {
+      cluster = x;
+    });
+    const rc = c.rc!;
     const p = await c.startProposer();
     try {
       for (let i = 0; i < 5; i++) await p.propose(enc(`a${i}`), 5000);

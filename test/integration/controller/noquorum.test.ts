@@ -35,14 +35,9 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
 
 describe("no quorum of acceptors", () => {
   it("refuses REQUESTs at once with the status, then serves again once the acceptors return", async () => {
-    const c = await Cluster.start();
-    cluster = c;
-    await c.startServerCoordinator();
-    await c.startLearner();
-    const ctl = await c.startController();
-    await ctl.up();
-    await ctl.startDaemon();
-    c.wireAgent();
+    const { c, ctl } = await Cluster.running((x) => {
+      cluster = x;
+    });
     // The hosts' proposer, on p1's cable; l1 tells it what was delivered.
     const service = await c.bridges.get("p1")!.proxy({ host: c.d.paxos.groups[0]!.serviceIp, port: 34952 });
     const p = await ProposerClient.open({

@@ -14,14 +14,9 @@ afterEach(async () => {
 });
 
 async function start(): Promise<Cluster> {
-  const c = await Cluster.start();
-  cluster = c;
-  await c.startServerCoordinator();
-  await c.startLearner();
-  const ctl = await c.startController();
-  await ctl.up();
-  await ctl.startDaemon();
-  c.wireAgent();
+  const { c } = await Cluster.running((x) => {
+    cluster = x;
+  });
   await c.startProposer();
   return c;
 }

@@ -89,4 +89,77 @@ describe("learner catch-up (host protocol STATUS/FETCH/ENTRIES)", () => {
     // Nothing needed a recovery: the peer had it all.
     expect(l1.stats().untrusted + l2.stats().untrusted).toBe(0);
   });
+  it("pulls each missing entry about once, however many STATUS periods a slow pull spans", async () => {
+    const ports = await freeUdpPorts(2);
+    const addrs = ports.map((port) => ({ host: LOCAL, port }));
+    // A 20 ms path each way between the two (a relay with two sockets, so each learner sees its
+    // peer at one trusted address): with STATUS every 5 ms, one pull of 1,000 entries (16 per
+    // FETCH, 40 ms per round trip) spans hundreds of STATUS periods.
+    const DELAY = 20;
+    const relay = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<ReturnType<typeof createSocket>>((r) => {
+            const x = createSocket("udp4");
+            x.bind(0, LOCAL, () => r(x));
+          }),
+      ),
+    );
+    const [toAhead, toBehind] = relay as [ReturnType<typeof createSocket>, ReturnType<typeof createSocket>];
+    // behind → toAhead's port → leaves toBehind → ahead; ahead → toBehind's port → leaves toAhead → behind.
+    let relaying = true;
+    const later = (to: ReturnType<typeof createSocket>, port: number) => (m: Buffer) =>
+      setTimeout(() => relaying && to.send(m, port, LOCAL), DELAY);
+    toAhead.on("message", later(toBehind, ports[0]!));
+    toBehind.on("message", later(toAhead, ports[1]!));
+    const peerOf = [
+      { host: LOCAL, port: toBehind.address().port },
+      { host: LOCAL, port: toAhead.address().port },
+    ];
+    for (let k = 0; k < 2; k++)
+      started.push(
+        await LearnerDaemon.start({
+          id: k + 1,
+          groups: [0],
+          acceptors: 1,
+          rank: k,
+          bind: addrs[k]!,
+          peers: new PeerTable({ learnerPeers: [peerOf[k]!] }),
+          tickMs: 10,
+          gapTimeoutMs: 10_000,
+          noopDelayMs: 10_000,
+          catchupMs: 5,
+        }),
+      );
+    const [ahead, behind] = started as [LearnerDaemon, LearnerDaemon];
+    const sock = createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, LOCAL, () => r()));
+    const N = 1000;
+    for (let i = 1; i <= N; i++) {
+      const msg = makeMessage({
+        msgtype: MsgType.P2B,
+        group: 0,
+        instance: i,
+        round: 257,
+        vround: 257,
+        acceptor: 1,
+        proposer: 7,
+        seq: i,
+        value: new TextEncoder().encode(`v${i}`),
+      });
+      await new Promise<void>((resolve) => sock.send(encodePaxos(msg), ports[0]!, LOCAL, () => resolve()));
+      if (i % 10 === 0) await sleep(1);
+    }
+    await new Promise<void>((r) => sock.close(() => r()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && behind.merged < N) await sleep(10);
+    relaying = false;
+    for (const x of relay) await new Promise<void>((r) => x.close(() => r()));
+    expect(ahead.merged).toBe(N);
+    expect(behind.merged).toBe(N);
+    // Without one pull at a time every STATUS started another, fetching the same entries again.
+    const st = behind.stats();
+    expect(st.injected).toBeGreaterThanOrEqual(N);
+    expect(st.injected).toBeLessThan(1.5 * N);
+  });
 });
