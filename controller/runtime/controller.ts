@@ -915,7 +915,8 @@ export class Controller {
         );
         this.background(
           "lag recovery",
-          server.recover(gc.id, pos + 1, lag.target, undefined, false, "phase1"),
+          // As a gap report: no second fill where the learner's own reports started one.
+          server.gap(gc.id, pos + 1, lag.target),
         );
       }
     }

@@ -84,6 +84,11 @@ export class ServerControl {
     })) as unknown as RecoveryReply;
   }
 
+  /** A gap report for [lo, hi]: the server coordinator fills what no running fill covers. */
+  async gap(group: number, lo: number, hi: number): Promise<{ started: boolean }> {
+    return (await this.call("POST", "/gap", { group, lo, hi })) as unknown as { started: boolean };
+  }
+
   async handback(group: number): Promise<void> {
     await this.call("POST", "/handback", { group });
   }

@@ -5,6 +5,7 @@
 //   GET  /status                          counters, per-group round/next/trim, running recoveries
 //   POST /takeover {group, round, lo?, hi?}   Phase 1 with FENCE in `round`, then serve from hi + 1
 //   POST /recover  {group, lo, hi, round?, fence?, wait?: "phase1"|"decided"}   fill instances
+//   POST /gap      {group, lo, hi}           as a learner's GAP report: a fill for what no running fill covers
 //   POST /handback {group}                stop serving the group (remove the coordinator role)
 import type { Server } from "node:http";
 import type { Address } from "../net/address.js";
@@ -105,6 +106,12 @@ export class ControlServer {
           );
           const o = outcome(info);
           sendJson(res, o.status, o.body);
+          return;
+        }
+        case "/gap": {
+          const lo = intField(body, "lo", 1, MAX_U32);
+          const hi = intField(body, "hi", lo, MAX_U32);
+          sendJson(res, 200, { group, lo, hi, started: daemon.gap(group, lo, hi) });
           return;
         }
         case "/handback":

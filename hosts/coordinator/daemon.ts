@@ -333,16 +333,24 @@ export class ServerCoordinatorDaemon {
       this.endpoint.stats.unhandled++;
       return;
     }
+    this.gap(msg.group, msg.lo, msg.hi);
+  }
+
+  /**
+   * A gap reported (by a learner, or by the controller for a learner whose DELIVERED lags):
+   * starts a gap fill for the part of [lo, hi] no running fill covers. Returns whether it did.
+   */
+  gap(group: number, reportedLo: number, reportedHi: number): boolean {
     this.gapStats.reports++;
-    if (this.options.gapRecovery === false || !this.options.groups.includes(msg.group)) {
+    if (this.options.gapRecovery === false || !this.options.groups.includes(group)) {
       this.gapStats.ignored++;
-      return;
+      return false;
     }
-    const g = msg.group;
-    let lo = Math.max(msg.lo, this.trim(g) + 1);
+    const g = group;
+    let lo = Math.max(reportedLo, this.trim(g) + 1);
     // No coordinator issues past trim + R; when serving, nothing past next − 1 exists yet.
     const state = this.coordinator.groupState(g);
-    let hi = Math.min(msg.hi, this.trim(g) + this.options.ringSize);
+    let hi = Math.min(reportedHi, this.trim(g) + this.options.ringSize);
     if (state.round > 0) hi = Math.min(hi, state.next - 1);
     const live = [...this.running].filter(
       (r) => r.rec.group === g && r.rec.status !== "decided" && r.rec.status !== "preempted",
@@ -360,11 +368,12 @@ export class ServerCoordinatorDaemon {
     }
     if (lo > hi || covered) {
       this.gapStats.ignored++;
-      return;
+      return false;
     }
     this.gapStats.started++;
     // Gap filling never fences: the serving coordinator (switch or server) stays live.
     this.begin({ group: g, lo, hi, fence: false, serve: false });
+    return true;
   }
 
   private tick(): void {

@@ -23,10 +23,14 @@ export interface RecoveryOptions {
    * Gap filling under a live coordinator leaves it off (a fence would cut that coordinator off).
    */
   fence: boolean;
-  /** Retransmission period for unanswered P1As and undecided P2As. */
+  /**
+   * Retransmission period for unanswered P1As and undecided P2As. A period that brought no
+   * answer doubles it (up to 16×): acceptors that cannot keep up, or a path that is down, are
+   * not flooded; any answer restores it.
+   */
   retransmit: number;
   /**
-   * Instances in flight at most (default 256), lowest first: a ring-sized range must not arrive
+   * Instances in flight at most (default 64), lowest first: a ring-sized range must not arrive
    * at the acceptors (and the queues in front of them) as one burst, nor again every period.
    * Each answer that completes an instance lets the next one go.
    */
@@ -73,6 +77,9 @@ export class RecoveryCoordinator {
   private beat = 0;
   private nextRetransmit = 0;
   private answered = 0;
+  /** The current retransmission period, and the answer count when it was last set. */
+  private period: number;
+  private answeredAtRetransmit = 0;
   /** The latest time start/tick was given: handle() has no clock of its own. */
   private now = 0;
 
@@ -86,6 +93,7 @@ export class RecoveryCoordinator {
     this.lo = options.lo;
     this.hiInstance = options.hi;
     this.majority = Math.floor(options.acceptors / 2) + 1;
+    this.period = options.retransmit;
   }
 
   /** Whether this recovery fences (a takeover) rather than fills gaps. */
@@ -169,8 +177,13 @@ export class RecoveryCoordinator {
     this.now = now;
     if (this.beat > 0 || this.status === "decided") return fx;
     if (now >= this.nextRetransmit) {
-      this.pump(fx);
-      this.nextRetransmit = now + this.options.retransmit;
+      this.period =
+        this.answered > this.answeredAtRetransmit
+          ? this.options.retransmit
+          : Math.min(2 * this.period, 16 * this.options.retransmit);
+      this.answeredAtRetransmit = this.answered;
+      this.pump(fx, true);
+      this.nextRetransmit = now + this.period;
     }
     fx.timers.push(this.nextRetransmit);
     return fx;
@@ -182,14 +195,14 @@ export class RecoveryCoordinator {
   }
 
   /**
-   * Sends P1A (or P2A, once proposed) for the lowest waiting instances that were never sent or
-   * whose last send is a retransmission period old, keeping at most `window` in flight.
+   * Sends P1A (or P2A, once proposed) for the lowest waiting instances never sent yet — and, at a
+   * retransmission time, those sent before now — keeping at most `window` in flight.
    */
-  private pump(fx: Effects): void {
+  private pump(fx: Effects, retransmit = false): void {
     if (this.beat > 0) return;
-    const period = this.options.retransmit;
-    const due = (s: InstanceState) => this.now - s.sentAt >= period;
-    let budget = this.options.window ?? 256;
+    const due = (s: InstanceState) =>
+      s.sentAt === Number.NEGATIVE_INFINITY || (retransmit && s.sentAt < this.now);
+    let budget = this.options.window ?? 64;
     for (const s of this.instances.values()) if (this.waiting(s) && !due(s)) budget--;
     for (const [i, s] of this.instances) {
       if (budget <= 0) break;

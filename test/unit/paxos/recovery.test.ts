@@ -154,9 +154,12 @@ describe("recovery coordinator (docs §7)", () => {
     const r = recovery({ lo: 1, hi: 100, window: 10 });
     let fx = r.start(0);
     expect(p1as(fx).map((m) => m.instance)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    // A retransmission period later the same ten go again, nothing beyond them.
+    // A retransmission period later the same ten go again, nothing beyond them; without an
+    // answer the next retransmission waits twice as long.
     fx = r.tick(20);
     expect(p1as(fx).map((m) => m.instance)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(fx.timers).toEqual([60]);
+    expect(p1as(r.tick(59))).toHaveLength(0);
     // Instance 1 promised by a majority: its P2A goes; still in flight (waiting for votes).
     r.handle(p1b(1, 1));
     fx = r.handle(p1b(1, 2));
