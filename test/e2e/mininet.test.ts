@@ -10,7 +10,7 @@
 // Without root, Mininet, python3-yaml or the AF_PACKET addon the Mininet suite is skipped with the
 // reason printed, unless P4PAXOS_REQUIRE_E2E=1 (CI), where a test fails instead.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -155,23 +155,33 @@ function plan(text: string | undefined): Array<{ topology: string; scenarios: st
 for (const { topology, scenarios } of plan(process.env.P4PAXOS_E2E_SCENARIOS)) {
   describe.skipIf(!avail.ok)(`Mininet end-to-end scenarios (${topology} topology)`, () => {
     const out = join(tmp, `reports-${topology}`);
-    let run: { code: number; output: string } | undefined;
-    const runAll = (): { code: number; output: string } => {
-      if (run) return run;
-      const r = spawnSync(
-        PYTHON,
-        [
-          join(ROOT, "mininet", "e2e.py"),
-          "--deployment",
-          join(ROOT, "examples", `${topology}.yaml`),
-          "--scenarios",
-          scenarios.join(","),
-          "--out",
-          out,
-        ],
-        { encoding: "utf8", cwd: ROOT, timeout: 150_000 * scenarios.length },
-      );
-      run = { code: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };
+    let run: Promise<{ code: number; output: string }> | undefined;
+    // Asynchronous: a worker blocked for minutes in spawnSync misses vitest's RPC deadlines.
+    const runAll = (): Promise<{ code: number; output: string }> => {
+      run ??= new Promise((done) => {
+        const child = spawn(
+          PYTHON,
+          [
+            join(ROOT, "mininet", "e2e.py"),
+            "--deployment",
+            join(ROOT, "examples", `${topology}.yaml`),
+            "--scenarios",
+            scenarios.join(","),
+            "--out",
+            out,
+          ],
+          { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        // e2e.py turns SIGTERM into its own teardown.
+        const timer = setTimeout(() => child.kill("SIGTERM"), 150_000 * scenarios.length);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          done({ code: code ?? -1, output });
+        });
+      });
       return run;
     };
 
@@ -179,8 +189,8 @@ for (const { topology, scenarios } of plan(process.env.P4PAXOS_E2E_SCENARIOS)) {
       const name = NAMES[key] ?? key;
       it(
         `scenario ${key} (${name}): agreement, order, at-most-once, progress`,
-        () => {
-          const r = runAll();
+        async () => {
+          const r = await runAll();
           const file = join(out, `${name}.json`);
           expect(existsSync(file), r.output).toBe(true);
           const report = JSON.parse(readFileSync(file, "utf8")) as {
@@ -208,8 +218,8 @@ for (const { topology, scenarios } of plan(process.env.P4PAXOS_E2E_SCENARIOS)) {
       );
     }
 
-    it("tore down everything it created", () => {
-      runAll();
+    it("tore down everything it created", async () => {
+      await runAll();
       const dep = parseYaml(readFileSync(join(ROOT, "examples", `${topology}.yaml`), "utf8")) as {
         switches: Array<{ name: string }>;
       };
