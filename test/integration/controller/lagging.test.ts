@@ -27,7 +27,9 @@ describe("a lagging learner", () => {
       for (let i = 0; i < 5; i++) await p.propose(enc(`b${i}`), 5000);
       await until("l1 reports 10", () => ctl.state.delivered[0]?.[0] === 10, 3000);
       await until("a lag recovery", () => ctl.stats.lagRecoveries > 0, 3000);
-      expect(c.logs.join("\n")).toMatch(/group 0: learner 1 stays at 5 below 10: recovering \[6, 10\]/);
+      // The target is what learner 0 had when the lag was first seen (it may not have reached 10).
+      const line = c.logs.find((l) => l.includes("learner 1 stays at"));
+      expect(line).toMatch(/group 0: learner 1 stays at 5 below (\d+): recovering \[6, \1\]$/);
       // The server coordinator ran it, in a round of its own above what it had seen.
       await until("the recovery at rc", () => rc.coordinator!.rounds.highestRound(0) > roundBefore, 3000);
       // l2 does not move (it is down): no second recovery for the same position.
