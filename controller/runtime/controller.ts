@@ -380,17 +380,23 @@ export class Controller {
     const out: AcceptorChannel[] = this.d.switches
       .filter((s) => s.roles.acceptor && this.usable(s.name))
       .map((s) => ({ id: s.roles.acceptor!.id, send: (m) => this.send(s.name, m) }));
-    if (!this.socket || this.source === DEFAULT_SOURCE) return out;
     for (const h of this.d.hosts) {
       const a = h.roles["server-acceptor"];
-      if (!a || !this.usable(h.switch)) continue;
-      const link = this.links.get(h.switch)!;
-      out.push({
-        id: a.id,
-        send: (m) => link.sendPaxos(this.source, m, { mac: h.mac, ip: h.ip, udpPort: h.udpPort }),
-      });
+      const send = a && this.serverAcceptorSend(h);
+      if (a && send) out.push({ id: a.id, send });
     }
     return out;
+  }
+
+  /**
+   * A server acceptor's channel, when its answers can reach us (the agent socket is open, under
+   * the agent's address) and its switch is usable; else null.
+   */
+  private serverAcceptorSend(
+    h: HostConfig,
+  ): ((m: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }) => boolean) | null {
+    if (!this.socket || this.source === DEFAULT_SOURCE || !this.usable(h.switch)) return null;
+    return (m) => this.sendViaSwitch(h, m);
   }
 
   /** Phase 1 (+2) in `round` over [lo, …] through the reachable acceptors; raises the round when preempted. */
@@ -959,9 +965,7 @@ export class Controller {
   }): ((m: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }) => boolean) | null {
     if (a.kind === "switch") return (m) => this.send(a.name, m);
     const h = this.d.hosts.find((x) => x.name === a.name);
-    if (!h || !this.socket || this.source === DEFAULT_SOURCE || !this.usable(h.switch)) return null;
-    const link = this.links.get(h.switch)!;
-    return (m) => link.sendPaxos(this.source, m, { mac: h.mac, ip: h.ip, udpPort: h.udpPort });
+    return h ? this.serverAcceptorSend(h) : null;
   }
 
   /**
@@ -1115,15 +1119,22 @@ export class Controller {
    * Without a usable switch the message is dropped and counted; TRIM is resent as it advances.
    */
   sendToHost(h: HostConfig, msg: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] }): void {
-    const link = this.links.get(h.switch);
-    if (
-      link &&
-      this.usable(h.switch) &&
-      link.sendPaxos(this.source, msg, { mac: h.mac, ip: h.ip, udpPort: h.udpPort })
-    )
-      return;
+    if (this.sendViaSwitch(h, msg)) return;
     this.stats.unsentToHost++;
     this.log(`${h.name}: ${MSG_TYPE_NAMES[msg.msgtype]} not sent: its switch ${h.switch} is not usable`);
+  }
+
+  /** PacketOut of `msg` into host `h`'s switch, to its udpPort; false if that switch is not usable. */
+  private sendViaSwitch(
+    h: HostConfig,
+    msg: Partial<PaxosMessage> & { msgtype: PaxosMessage["msgtype"] },
+  ): boolean {
+    const link = this.links.get(h.switch);
+    return (
+      !!link &&
+      this.usable(h.switch) &&
+      link.sendPaxos(this.source, msg, { mac: h.mac, ip: h.ip, udpPort: h.udpPort })
+    );
   }
 
   get agentAddress(): { host: string; port: number } | null {
