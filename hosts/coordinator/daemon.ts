@@ -74,9 +74,6 @@ interface Running {
   doneWaiters: (() => void)[];
   retries: number;
   phase1Done: boolean;
-  /** The recovery's answer count when it last changed, and when (ms): stall detection. */
-  answers: number;
-  progressAt: number;
 }
 
 const GAP_RETRIES = 5;
@@ -255,8 +252,6 @@ export class ServerCoordinatorDaemon {
       doneWaiters: [],
       retries: 0,
       phase1Done: false,
-      answers: 0,
-      progressAt: this.clock(),
     };
     this.running.add(r);
     this.perform(rec.start(this.clock()));
@@ -380,10 +375,7 @@ export class ServerCoordinatorDaemon {
     const fx = noEffects();
     const now = this.clock();
     for (const r of [...this.running]) {
-      if (r.rec.answers !== r.answers) {
-        r.answers = r.rec.answers;
-        r.progressAt = now;
-      } else if (!r.request.fence && now - r.progressAt > GAP_STALL_PERIODS * this.options.retransmitMs) {
+      if (!r.request.fence && now - r.rec.lastAnswerAt > GAP_STALL_PERIODS * this.options.retransmitMs) {
         this.gapStats.abandoned++;
         this.finish(r);
         continue;

@@ -77,6 +77,7 @@ export class RecoveryCoordinator {
   private beat = 0;
   private nextRetransmit = 0;
   private answered = 0;
+  private answeredAt = 0;
   /** The current retransmission period, and the answer count when it was last set. */
   private period: number;
   private answeredAtRetransmit = 0;
@@ -106,9 +107,9 @@ export class RecoveryCoordinator {
     return this.hiInstance;
   }
 
-  /** P1Bs and P2Bs that counted so far: the caller's measure of progress. */
-  get answers(): number {
-    return this.answered;
+  /** When the last P1B or P2B that counted arrived (start() if none yet), to a tick's precision. */
+  get lastAnswerAt(): number {
+    return this.answeredAt;
   }
 
   /** When preempted: the round a NACK_ROUND said to beat. */
@@ -131,6 +132,7 @@ export class RecoveryCoordinator {
   start(now: number): Effects {
     const fx = noEffects();
     this.now = now;
+    this.answeredAt = now;
     this.addRange(this.lo, this.hiInstance);
     this.pump(fx);
     this.nextRetransmit = now + this.options.retransmit;
@@ -158,7 +160,7 @@ export class RecoveryCoordinator {
         break;
       case MsgType.P2B:
         if (s && msg.round === this.round && s.proposal && !s.decided) {
-          if (!s.votes.has(msg.acceptor)) this.answered++;
+          if (!s.votes.has(msg.acceptor)) this.countAnswer();
           s.votes.add(msg.acceptor);
           if (s.votes.size >= this.majority) {
             s.decided = true;
@@ -187,6 +189,11 @@ export class RecoveryCoordinator {
     }
     fx.timers.push(this.nextRetransmit);
     return fx;
+  }
+
+  private countAnswer(): void {
+    this.answered++;
+    this.answeredAt = this.now;
   }
 
   /** Whether the instance still waits for answers: promises (Phase 1) or votes (Phase 2). */
@@ -223,7 +230,7 @@ export class RecoveryCoordinator {
 
   private onPromise(msg: PaxosMessage, s: InstanceState, fx: Effects): void {
     if (s.promises.has(msg.acceptor)) return;
-    this.answered++;
+    this.countAnswer();
     s.promises.set(msg.acceptor, { vround: msg.vround, command: commandOf(msg) });
     // Every P1A carries FENCE when taking over, so each answer comes from a fenced acceptor and
     // its aux bounds every instance it voted in below our round.
